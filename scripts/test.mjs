@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs the test suite with node's own test runner through the tsx TypeScript loader.
+//   node scripts/test.mjs           every test, the notebook execution (smoke profile) included
+//   node scripts/test.mjs --unit    everything except the tests that execute notebooks or a browser
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { root } from './setup.mjs';
+
+const slow = new Set(['notebooks.test.ts', 'html-export.browser.test.ts']);
+
+function findTests(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return findTests(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const unitOnly = process.argv.includes('--unit');
+const files = findTests(path.join(root, 'test'))
+  .filter((file) => !(unitOnly && slow.has(path.basename(file))))
+  .sort();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, REPLEARN_PROFILE: process.env.REPLEARN_PROFILE ?? 'smoke' },
+});
+process.exit(result.status ?? 1);

@@ -1,0 +1,277 @@
+import * as fs from 'fs';
+import * as tf from '@tensorflow/tfjs';
+import { currentProfile } from './profile';
+
+/** A TF.js backend replearn can run on, best first. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** What `REPLEARN_BACKEND` may say: a backend by name, or `auto` for the best that loads. */
+export type BackendChoice = 'auto' | BackendName;
+
+/** Every backend, in the order `auto` prefers them before measuring speed. */
+export const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** A backend whose package loaded: the TF.js name to activate and where it came from. */
+export interface LoadedBackend {
+  /** The name TF.js registered it under (`tensorflow`, `wasm`, `cpu`). */
+  tfjsName: string;
+  /** The npm package that provides it. */
+  packageName: string;
+  /** That package's version. */
+  version: string;
+}
+
+/** Loads, activates and times backends; injectable so that selection is testable without native packages. */
+export interface BackendLoader {
+  /** Loads the backend's package; throws an Error whose message says why it is unavailable. */
+  load(name: BackendName): Promise<LoadedBackend>;
+  /** Makes the loaded backend the active TF.js backend; throws if it cannot initialise. */
+  activate(loaded: LoadedBackend): Promise<void>;
+  /** Milliseconds per step of a small dense training workload on the backend (lower is faster). */
+  measure(loaded: LoadedBackend): Promise<number>;
+  /** Extra facts about the active backend (device, threads), for the report. */
+  describe(loaded: LoadedBackend): string;
+}
+
+/** What happened to one backend during selection. */
+export interface BackendAttempt {
+  name: BackendName;
+  /** `chosen`, `available` (loaded but slower or not needed), `unavailable`, or `skipped`. */
+  outcome: 'chosen' | 'available' | 'unavailable' | 'skipped';
+  /** Why it was unavailable, slower, or skipped. */
+  reason: string;
+  packageName?: string;
+  version?: string;
+  /** Measured milliseconds per probe step, where speed decided. */
+  msPerStep?: number;
+}
+
+/** The backend that runs everything, and why the better ones do not. */
+export interface BackendReport {
+  requested: BackendChoice;
+  chosen: BackendName;
+  tfjsName: string;
+  packageName: string;
+  version: string;
+  detail: string;
+  attempts: BackendAttempt[];
+}
+
+/** How to get each backend, for error messages. */
+export const backendInstallHints: Record<BackendName, string> = {
+  'tensorflow-gpu':
+    'npm install @tensorflow/tfjs-node-gpu@4.22.0 on Linux x86_64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1; its install step downloads libtensorflow from storage.googleapis.com (see environment.md)',
+  tensorflow:
+    'npm install @tensorflow/tfjs-node@4.22.0 (Linux x86_64, macOS, Windows); its install step downloads libtensorflow from storage.googleapis.com (see environment.md)',
+  wasm: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0 (a dependency of replearn: run npm ci)',
+  cpu: 'npm install @tensorflow/tfjs@4.22.0 (a dependency of replearn: run npm ci)',
+};
+
+const packages: Record<BackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs',
+};
+
+function isBackendChoice(value: string): value is BackendChoice {
+  return value === 'auto' || (backendNames as readonly string[]).includes(value);
+}
+
+/** The backend named by `REPLEARN_BACKEND` (default `auto`); an unknown name is an error. */
+export function requestedBackend(env: Record<string, string | undefined> = process.env): BackendChoice {
+  const raw = env.REPLEARN_BACKEND;
+  if (raw === undefined || raw === '') return 'auto';
+  const value = raw.trim().toLowerCase();
+  if (!isBackendChoice(value)) {
+    throw new Error(`REPLEARN_BACKEND must be one of auto|${backendNames.join('|')}, got "${raw}"`);
+  }
+  return value;
+}
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
+}
+
+/**
+ * Picks and activates the backend. A backend asked for by name that cannot load is an error
+ * saying why and what to install. `auto` takes tfjs-node-gpu, else tfjs-node, else the fastest
+ * (measured) of the rest.
+ */
+export async function selectBackend(requested: BackendChoice, loader: BackendLoader): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  const finish = (name: BackendName, loaded: LoadedBackend, reason: string, msPerStep?: number): BackendReport => {
+    attempts.push({ name, outcome: 'chosen', reason, packageName: loaded.packageName, version: loaded.version, msPerStep });
+    return { requested, chosen: name, tfjsName: loaded.tfjsName, packageName: loaded.packageName, version: loaded.version, detail: loader.describe(loaded), attempts };
+  };
+
+  if (requested !== 'auto') {
+    let loaded: LoadedBackend;
+    try {
+      loaded = await loader.load(requested);
+      await loader.activate(loaded);
+    } catch (error) {
+      throw new Error(
+        `REPLEARN_BACKEND=${requested} was asked for but cannot load: ${message(error)}. To get it: ${backendInstallHints[requested]}. ` +
+          'Or set REPLEARN_BACKEND=auto to use the best backend that loads.',
+      );
+    }
+    for (const name of backendNames) if (name !== requested) attempts.push({ name, outcome: 'skipped', reason: `REPLEARN_BACKEND=${requested}` });
+    return finish(requested, loaded, 'asked for by REPLEARN_BACKEND');
+  }
+
+  for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
+    try {
+      const loaded = await loader.load(name);
+      await loader.activate(loaded);
+      for (const rest of backendNames.slice(backendNames.indexOf(name) + 1)) {
+        attempts.push({ name: rest, outcome: 'skipped', reason: `${name} loaded first` });
+      }
+      return finish(name, loaded, 'native TensorFlow loaded');
+    } catch (error) {
+      attempts.push({ name, outcome: 'unavailable', reason: message(error) });
+    }
+  }
+
+  const timed: { name: BackendName; loaded: LoadedBackend; ms: number }[] = [];
+  for (const name of ['wasm', 'cpu'] as const) {
+    try {
+      const loaded = await loader.load(name);
+      const ms = await loader.measure(loaded);
+      timed.push({ name, loaded, ms });
+    } catch (error) {
+      attempts.push({ name, outcome: 'unavailable', reason: message(error) });
+    }
+  }
+  if (timed.length === 0) {
+    throw new Error(`no TF.js backend could load: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}. Run npm ci.`);
+  }
+  timed.sort((a, b) => a.ms - b.ms);
+  const [best, ...slower] = timed;
+  await loader.activate(best.loaded);
+  for (const other of slower) {
+    attempts.push({
+      name: other.name,
+      outcome: 'available',
+      reason: `slower: ${other.ms.toFixed(2)} ms per probe step against ${best.ms.toFixed(2)} ms`,
+      packageName: other.loaded.packageName,
+      version: other.loaded.version,
+      msPerStep: other.ms,
+    });
+  }
+  return finish(best.name, best.loaded, timed.length > 1 ? 'fastest of the backends that loaded' : 'the only backend that loaded', best.ms);
+}
+
+function packageVersion(name: string): { name: string; version: string } {
+  const json = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { name?: string; version?: string };
+  return { name: json.name ?? '', version: json.version ?? 'unknown' };
+}
+
+/**
+ * The cpu backend prints a banner recommending tfjs-node on first use; the backend report already
+ * says why tfjs-node is not in use, so the banner is switched off.
+ */
+function quietCpuBanner(): void {
+  const backend = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (backend !== null && backend.firstUse !== undefined) backend.firstUse = false;
+}
+
+async function probeStep(): Promise<void> {
+  const result = tf.tidy(() => {
+    const x = tf.randomUniform([128, 256], 0, 1, 'float32', 1);
+    const w = tf.variable(tf.randomNormal([256, 256], 0, 0.05, 'float32', 2));
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.relu(tf.matMul(x, w)))), [w]);
+    w.dispose();
+    return tf.add(value, tf.sum(grads[w.name]));
+  });
+  await result.data();
+  result.dispose();
+}
+
+/** The loader for real packages: requires them from the project's node_modules. */
+export const nodeBackendLoader: BackendLoader = {
+  async load(name) {
+    const packageName = packages[name];
+    let pkg: { name: string; version: string };
+    try {
+      pkg = packageVersion(packageName);
+    } catch {
+      throw new Error(`${packageName} is not installed`);
+    }
+    // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
+    if (pkg.name !== packageName) throw new Error(`${packageName} is not installed (node_modules holds ${pkg.name} under that name)`);
+    if (name === 'cpu') {
+      quietCpuBanner();
+      return { tfjsName: 'cpu', packageName, version: pkg.version };
+    }
+    try {
+      require(packageName);
+    } catch (error) {
+      throw new Error(`${packageName} ${pkg.version} is installed but failed to load: ${message(error)}`);
+    }
+    const tfjsName = name === 'wasm' ? 'wasm' : 'tensorflow';
+    if (tf.findBackendFactory(tfjsName) === null) throw new Error(`${packageName} loaded but registered no "${tfjsName}" backend`);
+    return { tfjsName, packageName, version: pkg.version };
+  },
+  async activate(loaded) {
+    const ok = await tf.setBackend(loaded.tfjsName);
+    if (!ok) throw new Error(`TF.js could not initialise the "${loaded.tfjsName}" backend`);
+    await tf.ready();
+  },
+  async measure(loaded) {
+    await this.activate(loaded);
+    for (let i = 0; i < 2; i++) await probeStep();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await probeStep();
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[2];
+  },
+  describe(loaded) {
+    if (loaded.tfjsName === 'tensorflow') {
+      const backend = tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } };
+      const gpu = backend.binding?.isUsingGpuDevice?.();
+      return gpu === undefined ? 'native TensorFlow' : gpu ? 'native TensorFlow on an NVIDIA GPU' : 'native TensorFlow on the CPU (no usable GPU found)';
+    }
+    if (loaded.tfjsName === 'wasm') return 'WebAssembly with SIMD, one thread';
+    return 'pure JavaScript';
+  },
+};
+
+let active: Promise<BackendReport> | null = null;
+let activeChoice: BackendChoice | null = null;
+
+/**
+ * Picks the backend from `REPLEARN_BACKEND` once per process and returns its report. When
+ * `REPLEARN_RUN_INFO` names a file, writes `{ backend, profile }` there for the notebook runner.
+ */
+export function initBackend(options: { backend?: BackendChoice; loader?: BackendLoader } = {}): Promise<BackendReport> {
+  const choice = options.backend ?? requestedBackend();
+  if (active !== null && activeChoice === choice && options.loader === undefined) return active;
+  activeChoice = choice;
+  active = selectBackend(choice, options.loader ?? nodeBackendLoader).then((report) => {
+    const runInfo = process.env.REPLEARN_RUN_INFO;
+    if (runInfo) fs.writeFileSync(runInfo, JSON.stringify({ backend: report.chosen, profile: currentProfile() }));
+    return report;
+  });
+  active.catch(() => {
+    active = null;
+  });
+  return active;
+}
+
+/** The report as text: the chosen backend first, then one line per other backend saying why not. */
+export function formatBackendReport(report: BackendReport): string {
+  const lines = [
+    `backend: ${report.chosen} (${report.packageName} ${report.version}; ${report.detail})`,
+    `requested: ${report.requested === 'auto' ? 'auto (REPLEARN_BACKEND unset or auto)' : `REPLEARN_BACKEND=${report.requested}`}`,
+  ];
+  for (const attempt of report.attempts) {
+    const speed = attempt.msPerStep === undefined ? '' : ` [${attempt.msPerStep.toFixed(2)} ms/step]`;
+    lines.push(`  ${attempt.outcome === 'chosen' ? '*' : '-'} ${attempt.name.padEnd(14)} ${attempt.outcome}: ${attempt.reason}${speed}`);
+  }
+  return lines.join('\n');
+}

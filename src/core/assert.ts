@@ -1,0 +1,24 @@
+/**
+ * Throws an Error with `message` when `condition` is false; notebooks use it to check every claim
+ * their prose makes.
+ */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/**
+ * Checks that two arrays of numbers agree elementwise within `tolerance` (absolute plus relative);
+ * the error names `what`, the first index that differs, and both values.
+ */
+export function checkClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`check failed: ${what} has ${actual.length} values, expected ${expected.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
+      throw new Error(`check failed: ${what}[${i}] = ${a}, expected ${e} (tolerance ${tolerance})`);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatBackendReport, requestedBackend, selectBackend } from '../src/backend';
+import type { BackendLoader, BackendName, LoadedBackend } from '../src/backend';
+
+const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+/** A loader whose backends load (with a time per step) or fail (with a reason), recording what was activated. */
+function fakeLoader(available: Partial<Record<BackendName, number>>, failing: Partial<Record<BackendName, string>> = {}) {
+  const activated: string[] = [];
+  const loader: BackendLoader = {
+    async load(name) {
+      if (failing[name] !== undefined) throw new Error(failing[name]);
+      if (available[name] === undefined) throw new Error(`${name} is not installed`);
+      return { tfjsName: tfjsNames[name], packageName: `pkg-${name}`, version: '1.0.0' };
+    },
+    async activate(loaded: LoadedBackend) {
+      activated.push(loaded.packageName);
+    },
+    async measure(loaded: LoadedBackend) {
+      const name = loaded.packageName.replace('pkg-', '') as BackendName;
+      return available[name] ?? Infinity;
+    },
+    describe: () => 'fake',
+  };
+  return { loader, activated };
+}
+
+describe('selectBackend', () => {
+  it('auto prefers tfjs-node-gpu when it loads, and says the rest were skipped', async () => {
+    const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 1, wasm: 1, cpu: 1 });
+    const report = await selectBackend('auto', loader);
+    assert.equal(report.chosen, 'tensorflow-gpu');
+    assert.deepEqual(activated, ['pkg-tensorflow-gpu']);
+    assert.deepEqual(
+      report.attempts.map((a) => [a.name, a.outcome]),
+      [['tensorflow', 'skipped'], ['wasm', 'skipped'], ['cpu', 'skipped'], ['tensorflow-gpu', 'chosen']],
+    );
+  });
+
+  it('auto falls back to tfjs-node and reports why the GPU package was unavailable', async () => {
+    const { loader } = fakeLoader({ tensorflow: 5, wasm: 1, cpu: 1 }, { 'tensorflow-gpu': 'libcudart.so.11.0: cannot open shared object file' });
+    const report = await selectBackend('auto', loader);
+    assert.equal(report.chosen, 'tensorflow');
+    const gpu = report.attempts.find((a) => a.name === 'tensorflow-gpu');
+    assert.equal(gpu?.outcome, 'unavailable');
+    assert.match(gpu?.reason ?? '', /libcudart/);
+  });
+
+  it('auto picks the fastest of the remaining backends by measurement, not by name', async () => {
+    const slowWasm = fakeLoader({ wasm: 30, cpu: 10 });
+    const report = await selectBackend('auto', slowWasm.loader);
+    assert.equal(report.chosen, 'cpu');
+    assert.deepEqual(slowWasm.activated, ['pkg-cpu']);
+    const wasm = report.attempts.find((a) => a.name === 'wasm');
+    assert.equal(wasm?.outcome, 'available');
+    assert.match(wasm?.reason ?? '', /slower: 30\.00 ms per probe step against 10\.00 ms/);
+
+    const fastWasm = fakeLoader({ wasm: 2, cpu: 10 });
+    assert.equal((await selectBackend('auto', fastWasm.loader)).chosen, 'wasm');
+  });
+
+  it('auto uses the only backend that loads', async () => {
+    const { loader } = fakeLoader({ cpu: 10 }, { wasm: 'wasm binary missing' });
+    const report = await selectBackend('auto', loader);
+    assert.equal(report.chosen, 'cpu');
+    assert.equal(report.attempts.find((a) => a.name === 'wasm')?.reason, 'wasm binary missing');
+  });
+
+  it('auto with nothing loadable is an error that lists every reason', async () => {
+    const { loader } = fakeLoader({});
+    await assert.rejects(selectBackend('auto', loader), /no TF\.js backend could load: tensorflow-gpu: tensorflow-gpu is not installed;.*cpu: cpu is not installed/);
+  });
+
+  it('a backend asked for by name that cannot load is an error naming why and what to install', async () => {
+    const { loader } = fakeLoader({ cpu: 1, wasm: 1 }, { 'tensorflow-gpu': 'libcudnn.so.8: cannot open shared object file' });
+    await assert.rejects(
+      selectBackend('tensorflow-gpu', loader),
+      (error: Error) =>
+        /REPLEARN_BACKEND=tensorflow-gpu was asked for but cannot load: libcudnn\.so\.8/.test(error.message) &&
+        /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/.test(error.message) &&
+        /CUDA 11\.2 and cuDNN 8\.1/.test(error.message),
+    );
+  });
+
+  it('a backend asked for by name is used even when a faster one exists', async () => {
+    const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, cpu: 100 });
+    const report = await selectBackend('cpu', loader);
+    assert.equal(report.chosen, 'cpu');
+    assert.deepEqual(activated, ['pkg-cpu']);
+    assert.ok(report.attempts.filter((a) => a.outcome === 'skipped').every((a) => a.reason === 'REPLEARN_BACKEND=cpu'));
+  });
+
+  it('formats a report with the chosen backend first and one line per other backend', async () => {
+    const { loader } = fakeLoader({ wasm: 2, cpu: 10 });
+    const text = formatBackendReport(await selectBackend('auto', loader));
+    const lines = text.split('\n');
+    assert.match(lines[0], /^backend: wasm \(pkg-wasm 1\.0\.0; fake\)$/);
+    assert.match(text, /- tensorflow-gpu unavailable: tensorflow-gpu is not installed/);
+    assert.match(text, /\* wasm +chosen: fastest of the backends that loaded \[2\.00 ms\/step\]/);
+  });
+});
+
+describe('requestedBackend', () => {
+  it('defaults to auto and accepts each name in any case', () => {
+    assert.equal(requestedBackend({}), 'auto');
+    assert.equal(requestedBackend({ REPLEARN_BACKEND: '' }), 'auto');
+    assert.equal(requestedBackend({ REPLEARN_BACKEND: 'WASM' }), 'wasm');
+    assert.equal(requestedBackend({ REPLEARN_BACKEND: 'tensorflow-gpu' }), 'tensorflow-gpu');
+  });
+
+  it('rejects an unknown name, listing the allowed ones', () => {
+    assert.throws(() => requestedBackend({ REPLEARN_BACKEND: 'webgl' }), /REPLEARN_BACKEND must be one of auto\|tensorflow-gpu\|tensorflow\|wasm\|cpu, got "webgl"/);
+  });
+});

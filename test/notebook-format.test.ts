@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const dir = path.join(__dirname, '..', 'notebooks');
+const notebooks = fs.readdirSync(dir).filter((file) => file.endsWith('.ipynb')).sort();
+
+interface Cell {
+  cell_type: string;
+  id?: string;
+  source: string | string[];
+  outputs?: unknown[];
+  execution_count?: number | null;
+}
+interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: { kernelspec?: { name?: string; language?: string } };
+  cells: Cell[];
+}
+
+const text = (cell: Cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
+
+describe('notebook format', () => {
+  it('notebooks/ holds numbered notebooks, 00-environment first', () => {
+    assert.ok(notebooks.length > 0);
+    assert.equal(notebooks[0], '00-environment.ipynb');
+    for (const file of notebooks) assert.match(file, /^\d\d-[a-z0-9-]+\.ipynb$/, `${file} is not named NN-topic.ipynb`);
+  });
+
+  for (const file of notebooks) {
+    describe(file, () => {
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Notebook;
+      const codeCells = nb.cells.filter((cell) => cell.cell_type === 'code');
+
+      it('is nbformat 4.5 with the tslab kernel', () => {
+        assert.equal(nb.nbformat, 4);
+        assert.ok(nb.nbformat_minor >= 5, `nbformat_minor is ${nb.nbformat_minor}, cell ids need 4.5`);
+        assert.equal(nb.metadata.kernelspec?.name, 'tslab');
+        assert.equal(nb.metadata.kernelspec?.language, 'typescript');
+      });
+
+      it('has unique, valid cell ids', () => {
+        const ids = nb.cells.map((cell) => cell.id);
+        for (const id of ids) assert.match(id ?? '', /^[a-zA-Z0-9-_]{1,64}$/, `cell id ${String(id)}`);
+        assert.equal(new Set(ids).size, ids.length, 'duplicate cell ids');
+      });
+
+      it('is stored without outputs', () => {
+        for (const cell of codeCells) {
+          assert.deepEqual(cell.outputs, [], `cell ${cell.id} has outputs`);
+          assert.equal(cell.execution_count, null, `cell ${cell.id} has an execution count`);
+        }
+      });
+
+      it('opens with prose saying what it teaches and assumes', () => {
+        assert.equal(nb.cells[0].cell_type, 'markdown');
+        assert.match(text(nb.cells[0]), /teaches/i);
+        assert.match(text(nb.cells[0]), /assumes/i);
+      });
+
+      it('reports the backend in its first code cell', () => {
+        assert.match(text(codeCells[0]), /initBackend\(/);
+        assert.match(text(codeCells[0]), /formatBackendReport\(/);
+      });
+
+      it('imports only the public replearn package (and Node built-ins)', () => {
+        for (const cell of codeCells) {
+          for (const match of text(cell).matchAll(/from\s+['"]([^'"]+)['"]/g)) {
+            assert.ok(match[1] === 'replearn' || match[1].startsWith('node:'), `cell ${cell.id} imports ${match[1]}`);
+          }
+        }
+      });
+    });
+  }
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.join(__dirname, '..');
+const out = path.join(root, 'build', 'test-notebooks');
+
+interface Row {
+  notebook: string;
+  status: string;
+  backend: string;
+  profile: string;
+  message: string | null;
+}
+
+describe('every notebook executes in the smoke profile', () => {
+  it('runs all notebooks with the tslab kernel and no cell fails', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebooks.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, REPLEARN_PROFILE: 'smoke', REPLEARN_OUT: out },
+      timeout: 60 * 60 * 1000,
+    });
+    const rows = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Row[];
+    const expected = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).length;
+    assert.equal(rows.length, expected, 'one summary row per notebook');
+    const failed = rows.filter((row) => row.status !== 'ok');
+    assert.deepEqual(failed.map((row) => `${row.notebook}: ${row.message}`), [], `${result.stdout}\n${result.stderr}`);
+    assert.equal(result.status, 0);
+    assert.ok(rows.every((row) => row.profile === 'smoke' && row.backend !== 'n/a'));
+  });
+
+  it('the executed 00 notebook shows the backend report and the self-check', () => {
+    const nb = JSON.parse(fs.readFileSync(path.join(out, '00-environment.ipynb'), 'utf8')) as {
+      cells: { cell_type: string; outputs?: { text?: string | string[] }[] }[];
+    };
+    const printed = nb.cells
+      .flatMap((cell) => cell.outputs ?? [])
+      .map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))
+      .join('');
+    assert.match(printed, /^backend: (tensorflow-gpu|tensorflow|wasm|cpu) \(/m);
+    assert.match(printed, /tensorflow-gpu +(chosen|unavailable|skipped|available)/);
+    assert.match(printed, /matMul  -> \[19, 22, 43, 50\]  ok/);
+    assert.ok(fs.existsSync(path.join(out, '00-environment.html')), 'the HTML export exists');
+  });
+});
+
+describe('the runner reports a failing cell', () => {
+  it('names the notebook and the cell, keeps the outputs so far, and exits non-zero', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'build', 'failing-'));
+    const notebooks = path.join(dir, 'notebooks');
+    fs.mkdirSync(notebooks);
+    const cell = (id: string, source: string) => ({ cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source });
+    const nb = {
+      cells: [cell('fine', "console.log('before the failure')"), cell('broken', "throw new Error('deliberate failure')"), cell('after', "console.log('never')")],
+      metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const file = path.join(notebooks, '99-failing.ipynb');
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const state = jupyterState();
+    const result = spawnSync(
+      state.python,
+      [path.join(root, 'scripts', 'execute_notebook.py'), file, dir, path.join(dir, 'result.json'), '--timeout', '120'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, ...(state.mode === 'venv' ? {} : { JUPYTER_PATH: state.dataDir }) } },
+    );
+    assert.equal(result.status, 1);
+    const res = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as { status: string; cell: { index: number; id: string }; message: string };
+    assert.equal(res.status, 'failed');
+    assert.deepEqual([res.cell.index, res.cell.id], [1, 'broken']);
+    assert.match(res.message, /deliberate failure/);
+    const executed = JSON.parse(fs.readFileSync(path.join(dir, '99-failing.ipynb'), 'utf8')) as { cells: { outputs: { text?: string | string[] }[] }[] };
+    const printed = executed.cells.map((c) => c.outputs.map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join(''));
+    assert.match(printed[0], /before the failure/);
+    assert.equal(printed[2], '', 'the cell after the failure did not run');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** What the set-up recorded: the Python with nbclient, and where the kernel spec lives. */
+function jupyterState(): { mode: string; python: string; dataDir: string } {
+  return JSON.parse(fs.readFileSync(path.join(root, 'build', 'jupyter-env.json'), 'utf8')) as { mode: string; python: string; dataDir: string };
+}
