@@ -21,6 +21,12 @@ const unitOnly = process.argv.includes('--unit');
 const files = findTests(path.join(root, 'test'))
   .filter((file) => !(unitOnly && slow.has(path.basename(file))))
   .sort();
+// tsx strips types without checking them: type-check the library and the tests first.
+const typecheck = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'test')], { cwd: root, stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.error('test: type errors in src/ or test/ (tsc -p test)');
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   cwd: root,
   stdio: 'inherit',

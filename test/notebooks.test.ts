@@ -45,6 +45,24 @@ describe('every notebook executes in the smoke profile', () => {
     assert.match(printed, /matMul  -> \[19, 22, 43, 50\]  ok/);
     assert.ok(fs.existsSync(path.join(out, '00-environment.html')), 'the HTML export exists');
   });
+
+  it('the executed 00 notebook holds one figure output (Plotly JSON + HTML + text) and one table', () => {
+    const nb = JSON.parse(fs.readFileSync(path.join(out, '00-environment.ipynb'), 'utf8')) as {
+      cells: { id: string; outputs?: { output_type: string; data?: Record<string, unknown> }[] }[];
+    };
+    const displays = nb.cells.flatMap((cell) => (cell.outputs ?? []).filter((o) => o.output_type === 'display_data').map((o) => ({ cell: cell.id, data: o.data ?? {} })));
+    const figures = displays.filter((d) => 'application/vnd.plotly.v1+json' in d.data);
+    assert.equal(figures.length, 1, 'one Plotly output');
+    assert.deepEqual(Object.keys(figures[0].data).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+    const html = String(figures[0].data['text/html']);
+    assert.ok(html.includes('window.Plotly.newPlot') && html.length > 1_000_000, 'the HTML fallback carries plotly.js and draws the figure');
+    const tables = displays.filter((d) => String(d.data['text/html'] ?? '').includes('<table class="replearn-table'));
+    assert.equal(tables.length, 1, 'one table');
+    assert.match(String(tables[0].data['text/html']), /<th>backend<\/th>/);
+    const progress = displays.filter((d) => String(d.data['text/html'] ?? '').includes('replearn-progress'));
+    assert.equal(progress.length, 1, 'the progress line was updated in place: one output, not one per update');
+    assert.match(String(progress[0].data['text/plain']), /^timed \d+ sizes on /);
+  });
 });
 
 describe('the runner reports a failing cell', () => {

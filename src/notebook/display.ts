@@ -1,0 +1,88 @@
+import * as path from 'path';
+
+/** One Jupyter display output: MIME type to payload (strings; binary payloads base64), as in `display_data`. */
+export interface DisplayBundle {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient?: { display_id?: string };
+}
+
+/** Sends a bundle to the front end; `update` replaces the output that has the same display id. */
+export type DisplaySink = (bundle: DisplayBundle, update: boolean) => void;
+
+type KernelWriter = (bundle: DisplayBundle, update: boolean) => void;
+
+interface TslabJupyterModule {
+  lastWriteDisplayData: KernelWriter | null;
+}
+
+let injectedSink: DisplaySink | null = null;
+
+/**
+ * Replaces where displays go (tests, or a front end other than tslab); `null` restores the default,
+ * which writes to the running tslab kernel, or prints the `text/plain` part outside a kernel.
+ */
+export function setDisplaySink(sink: DisplaySink | null): void {
+  injectedSink = sink;
+}
+
+/**
+ * The writer of the running tslab kernel. tslab's public `display` sends one MIME type per output;
+ * a bundle with several (Plotly JSON plus an HTML fallback) needs the writer that `display.raw`
+ * itself calls, which tslab 1.0.22 keeps in dist/jupyter.js. The kernel's own copy of tslab is
+ * found from the main module first, so a replearn installed elsewhere still reaches it.
+ */
+function kernelWriter(): KernelWriter | null {
+  const candidates: string[] = [];
+  const main = require.main;
+  if (main !== undefined) {
+    try {
+      candidates.push(require.resolve('tslab/dist/jupyter', { paths: [path.dirname(main.filename)] }));
+    } catch {
+      // The main module is not tslab's; fall back to replearn's own dependency.
+    }
+  }
+  try {
+    candidates.push(require.resolve('tslab/dist/jupyter'));
+  } catch {
+    return null;
+  }
+  for (const candidate of candidates) {
+    const loaded = require.cache[candidate]?.exports as TslabJupyterModule | undefined;
+    if (loaded !== undefined && typeof loaded.lastWriteDisplayData === 'function') return loaded.lastWriteDisplayData;
+  }
+  return null;
+}
+
+/** True when code runs inside a tslab kernel that can show rich output. */
+export function inNotebook(): boolean {
+  return injectedSink !== null || kernelWriter() !== null;
+}
+
+/** Sends one bundle to the notebook (or prints its text outside one). */
+export function emit(bundle: DisplayBundle, update = false): void {
+  if (injectedSink !== null) {
+    injectedSink(bundle, update);
+    return;
+  }
+  const writer = kernelWriter();
+  if (writer !== null) {
+    writer(bundle, update);
+    return;
+  }
+  const text = bundle.data['text/plain'];
+  if (typeof text === 'string') process.stdout.write(`${text}\n`);
+}
+
+let displayCounter = 0;
+
+/** A display id unique within this process, for outputs that are updated in place. */
+export function newDisplayId(prefix: string): string {
+  displayCounter += 1;
+  return `replearn-${prefix}-${process.pid}-${Date.now().toString(36)}-${displayCounter}`;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { heatmap } from '../../src/viz/heatmap';
+import { lineChart } from '../../src/viz/line-chart';
+import { scatterByLabel } from '../../src/viz/scatter';
+
+const titles = { title: 'T', xTitle: 'epoch', yTitle: 'loss' };
+
+describe('lineChart', () => {
+  it('makes one titled trace per curve, x defaulting to 1..n', () => {
+    const fig = lineChart({ ...titles, curves: [{ name: 'train', y: [3, 2, 1] }, { name: 'validation', x: [1, 2, 3], y: [4, 3, 2], dashed: true }] });
+    assert.equal(fig.data.length, 2);
+    assert.deepEqual(fig.data[0].x, [1, 2, 3]);
+    assert.deepEqual(fig.data[0].y, [3, 2, 1]);
+    assert.deepEqual(fig.data[1].line, { dash: 'dash' });
+    assert.equal(fig.layout.xaxis.title.text, 'epoch');
+    assert.equal(fig.layout.yaxis.title.text, 'loss');
+    assert.equal(fig.layout.title.text, 'T');
+  });
+
+  it('uses a log axis on request and rejects values it cannot show', () => {
+    assert.equal(lineChart({ ...titles, logY: true, curves: [{ name: 'a', y: [1, 0.1] }] }).layout.yaxis.type, 'log');
+    assert.throws(() => lineChart({ ...titles, logY: true, curves: [{ name: 'a', y: [1, 0] }] }), /value <= 0/);
+  });
+
+  it('rejects missing titles, empty or mismatched curves and non-finite values, naming them', () => {
+    assert.throws(() => lineChart({ ...titles, xTitle: ' ', curves: [{ name: 'a', y: [1] }] }), /xTitle must be a non-empty string/);
+    assert.throws(() => lineChart({ ...titles, curves: [] }), /curves must be a non-empty array/);
+    assert.throws(() => lineChart({ ...titles, curves: [{ name: 'a', x: [1, 2], y: [1] }] }), /curves\[0\] \("a"\) has 2 x values but 1 y values/);
+    assert.throws(() => lineChart({ ...titles, curves: [{ name: 'a', y: [1, Number.NaN] }] }), /curves\[0\]\.y\[1\] must be a finite number, got NaN/);
+  });
+});
+
+describe('scatterByLabel', () => {
+  it('groups points into one trace per label, sorted, with names', () => {
+    const fig = scatterByLabel({ ...titles, x: [0, 1, 2, 3], y: [4, 5, 6, 7], labels: [1, 0, 1, 0], labelNames: ['zero', 'one'] });
+    assert.deepEqual(fig.data.map((t) => t.name), ['zero', 'one']);
+    assert.deepEqual(fig.data[0].x, [1, 3]);
+    assert.deepEqual(fig.data[1].y, [4, 6]);
+    assert.ok(fig.data.every((t) => t.type === 'scatter'));
+  });
+
+  it('switches to scattergl above the threshold', () => {
+    const n = 3001;
+    const x = Array.from({ length: n }, (_, i) => i);
+    const fig = scatterByLabel({ ...titles, x, y: x, labels: x.map((i) => i % 3) });
+    assert.ok(fig.data.every((t) => t.type === 'scattergl'));
+    assert.equal(scatterByLabel({ ...titles, x: [1, 2], y: [1, 2], labels: [0, 1], webglAbove: 1 }).data[0].type, 'scattergl');
+  });
+
+  it('rejects mismatched lengths and non-integer labels', () => {
+    assert.throws(() => scatterByLabel({ ...titles, x: [1, 2], y: [1], labels: [0, 0] }), /same length, got 2, 1 and 2/);
+    assert.throws(() => scatterByLabel({ ...titles, x: [1], y: [1], labels: [0.5] }), /labels\[0\] must be an integer, got 0\.5/);
+  });
+});
+
+describe('heatmap', () => {
+  it('keeps the matrix, labels the axes as categories, titles the colour bar and reads top-down', () => {
+    const fig = heatmap({ ...titles, xTitle: 'predicted', yTitle: 'true', z: [[5, 1], [0, 4]], x: [0, 1], y: [0, 1], colorTitle: 'count', showValues: true });
+    const trace = fig.data[0];
+    assert.equal(trace.type, 'heatmap');
+    assert.deepEqual(trace.z, [[5, 1], [0, 4]]);
+    assert.deepEqual(trace.x, ['0', '1']);
+    assert.deepEqual(trace.colorbar, { title: { text: 'count' } });
+    assert.deepEqual(trace.text, [['5', '1'], ['0', '4']]);
+    assert.equal(fig.layout.yaxis.autorange, 'reversed');
+    assert.equal(fig.layout.xaxis.title.text, 'predicted');
+  });
+
+  it('rejects ragged rows and label counts that do not match', () => {
+    assert.throws(() => heatmap({ ...titles, z: [[1, 2], [3]], colorTitle: 'c' }), /z\[1\] has 1 values, expected 2/);
+    assert.throws(() => heatmap({ ...titles, z: [[1, 2]], x: ['a'], colorTitle: 'c' }), /x has 1 labels, expected one per column \(2\)/);
+    assert.throws(() => heatmap({ ...titles, z: [[1, 2]], colorTitle: '' }), /colorTitle must be a non-empty string/);
+  });
+});
