@@ -19,6 +19,8 @@ export interface LoadedBackend {
   packageName: string;
   /** That package's version. */
   version: string;
+  /** Activation fails unless TensorFlow finds a usable GPU (set for `tensorflow-gpu`). */
+  requiresGpu?: boolean;
 }
 
 /** Loads, activates and times backends; injectable so that selection is testable without native packages. */
@@ -163,9 +165,33 @@ export async function selectBackend(requested: BackendChoice, loader: BackendLoa
   return finish(best.name, best.loaded, timed.length > 1 ? 'fastest of the backends that loaded' : 'the only backend that loaded', best.ms);
 }
 
-function packageVersion(name: string): { name: string; version: string } {
-  const json = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { name?: string; version?: string };
-  return { name: json.name ?? '', version: json.version ?? 'unknown' };
+function readPackageJson(name: string): { name: string; version: string } | null {
+  try {
+    const json = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { name?: string; version?: string };
+    return { name: json.name ?? '', version: json.version ?? 'unknown' };
+  } catch {
+    return null;
+  }
+}
+
+/** The installed package of that name and its version, or null (also when another package sits at its path). */
+function installedPackage(name: string): { name: string; version: string } | null {
+  const pkg = readPackageJson(name);
+  return pkg !== null && pkg.name === name ? pkg : null;
+}
+
+/** The real name of a package installed under `name` by an npm alias, or null. */
+function otherPackageAt(name: string): string | null {
+  const pkg = readPackageJson(name);
+  return pkg !== null && pkg.name !== name ? pkg.name : null;
+}
+
+/** Whether the active native TensorFlow runs on a GPU; undefined when that cannot be told. */
+function usingGpu(): boolean | undefined {
+  // tfjs-node's NodeJSKernelBackend keeps the answer as a boolean; its binding has it as a function.
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: unknown; binding?: { isUsingGpuDevice?: () => boolean } };
+  if (typeof backend.isUsingGpuDevice === 'boolean') return backend.isUsingGpuDevice;
+  return backend.binding?.isUsingGpuDevice?.();
 }
 
 /**
@@ -192,15 +218,19 @@ async function probeStep(): Promise<void> {
 /** The loader for real packages: requires them from the project's node_modules. */
 export const nodeBackendLoader: BackendLoader = {
   async load(name) {
-    const packageName = packages[name];
-    let pkg: { name: string; version: string };
-    try {
-      pkg = packageVersion(packageName);
-    } catch {
-      throw new Error(`${packageName} is not installed`);
+    let packageName = packages[name];
+    let pkg: { name: string; version: string } | null = installedPackage(packageName);
+    // On a machine without a usable GPU, tfjs-node-gpu is native TensorFlow on the CPU: it serves
+    // `tensorflow` when tfjs-node itself is not installed.
+    if (name === 'tensorflow' && pkg === null && installedPackage(packages['tensorflow-gpu']) !== null) {
+      packageName = packages['tensorflow-gpu'];
+      pkg = installedPackage(packageName);
     }
-    // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
-    if (pkg.name !== packageName) throw new Error(`${packageName} is not installed (node_modules holds ${pkg.name} under that name)`);
+    if (pkg === null) {
+      const other = otherPackageAt(packageName);
+      // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
+      throw new Error(other === null ? `${packageName} is not installed` : `${packageName} is not installed (node_modules holds ${other} under that name)`);
+    }
     if (name === 'cpu') {
       quietCpuBanner();
       return { tfjsName: 'cpu', packageName, version: pkg.version };
@@ -212,12 +242,17 @@ export const nodeBackendLoader: BackendLoader = {
     }
     const tfjsName = name === 'wasm' ? 'wasm' : 'tensorflow';
     if (tf.findBackendFactory(tfjsName) === null) throw new Error(`${packageName} loaded but registered no "${tfjsName}" backend`);
-    return { tfjsName, packageName, version: pkg.version };
+    return { tfjsName, packageName, version: pkg.version, requiresGpu: name === 'tensorflow-gpu' };
   },
   async activate(loaded) {
     const ok = await tf.setBackend(loaded.tfjsName);
     if (!ok) throw new Error(`TF.js could not initialise the "${loaded.tfjsName}" backend`);
     await tf.ready();
+    if (loaded.requiresGpu === true && usingGpu() === false) {
+      throw new Error(
+        `${loaded.packageName} loaded, but TensorFlow found no usable NVIDIA GPU (it needs a driver newer than 450, CUDA 11.2 and cuDNN 8.1 on the library path; see environment.md)`,
+      );
+    }
   },
   async measure(loaded) {
     await this.activate(loaded);
@@ -232,8 +267,7 @@ export const nodeBackendLoader: BackendLoader = {
   },
   describe(loaded) {
     if (loaded.tfjsName === 'tensorflow') {
-      const backend = tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } };
-      const gpu = backend.binding?.isUsingGpuDevice?.();
+      const gpu = usingGpu();
       return gpu === undefined ? 'native TensorFlow' : gpu ? 'native TensorFlow on an NVIDIA GPU' : 'native TensorFlow on the CPU (no usable GPU found)';
     }
     if (loaded.tfjsName === 'wasm') return 'WebAssembly with SIMD, one thread';

@@ -6,7 +6,11 @@ import type { BackendLoader, BackendName, LoadedBackend } from '../src/backend';
 const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 /** A loader whose backends load (with a time per step) or fail (with a reason), recording what was activated. */
-function fakeLoader(available: Partial<Record<BackendName, number>>, failing: Partial<Record<BackendName, string>> = {}) {
+function fakeLoader(
+  available: Partial<Record<BackendName, number>>,
+  failing: Partial<Record<BackendName, string>> = {},
+  activationFails: Partial<Record<string, string>> = {},
+) {
   const activated: string[] = [];
   const loader: BackendLoader = {
     async load(name) {
@@ -15,6 +19,8 @@ function fakeLoader(available: Partial<Record<BackendName, number>>, failing: Pa
       return { tfjsName: tfjsNames[name], packageName: `pkg-${name}`, version: '1.0.0' };
     },
     async activate(loaded: LoadedBackend) {
+      const failure = activationFails[loaded.packageName];
+      if (failure !== undefined) throw new Error(failure);
       activated.push(loaded.packageName);
     },
     async measure(loaded: LoadedBackend) {
@@ -80,6 +86,17 @@ describe('selectBackend', () => {
         /REPLEARN_BACKEND=tensorflow-gpu was asked for but cannot load: libcudnn\.so\.8/.test(error.message) &&
         /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/.test(error.message) &&
         /CUDA 11\.2 and cuDNN 8\.1/.test(error.message),
+    );
+  });
+
+  it('a GPU package that loads but finds no GPU is unavailable to auto, and an error when named', async () => {
+    const noGpu = { 'pkg-tensorflow-gpu': 'TensorFlow found no usable NVIDIA GPU' };
+    const auto = await selectBackend('auto', fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 5, wasm: 10 }, {}, noGpu).loader);
+    assert.equal(auto.chosen, 'tensorflow');
+    assert.deepEqual(auto.attempts[0], { name: 'tensorflow-gpu', outcome: 'unavailable', reason: 'TensorFlow found no usable NVIDIA GPU' });
+    await assert.rejects(
+      selectBackend('tensorflow-gpu', fakeLoader({ 'tensorflow-gpu': 1 }, {}, noGpu).loader),
+      /REPLEARN_BACKEND=tensorflow-gpu was asked for but cannot load: TensorFlow found no usable NVIDIA GPU/,
     );
   });
 
