@@ -174,18 +174,6 @@ function readPackageJson(name: string): { name: string; version: string } | null
   }
 }
 
-/** The installed package of that name and its version, or null (also when another package sits at its path). */
-function installedPackage(name: string): { name: string; version: string } | null {
-  const pkg = readPackageJson(name);
-  return pkg !== null && pkg.name === name ? pkg : null;
-}
-
-/** The real name of a package installed under `name` by an npm alias, or null. */
-function otherPackageAt(name: string): string | null {
-  const pkg = readPackageJson(name);
-  return pkg !== null && pkg.name !== name ? pkg.name : null;
-}
-
 /** Whether the active native TensorFlow runs on a GPU; undefined when that cannot be told. */
 function usingGpu(): boolean | undefined {
   // tfjs-node's NodeJSKernelBackend keeps the answer as a boolean; its binding has it as a function.
@@ -219,18 +207,19 @@ async function probeStep(): Promise<void> {
 export const nodeBackendLoader: BackendLoader = {
   async load(name) {
     let packageName = packages[name];
-    let pkg: { name: string; version: string } | null = installedPackage(packageName);
+    let pkg = readPackageJson(packageName);
     // On a machine without a usable GPU, tfjs-node-gpu is native TensorFlow on the CPU: it serves
     // `tensorflow` when tfjs-node itself is not installed.
-    if (name === 'tensorflow' && pkg === null && installedPackage(packages['tensorflow-gpu']) !== null) {
-      packageName = packages['tensorflow-gpu'];
-      pkg = installedPackage(packageName);
+    if (name === 'tensorflow' && pkg?.name !== packageName) {
+      const gpuPackage = readPackageJson(packages['tensorflow-gpu']);
+      if (gpuPackage?.name === packages['tensorflow-gpu']) {
+        packageName = gpuPackage.name;
+        pkg = gpuPackage;
+      }
     }
-    if (pkg === null) {
-      const other = otherPackageAt(packageName);
-      // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
-      throw new Error(other === null ? `${packageName} is not installed` : `${packageName} is not installed (node_modules holds ${other} under that name)`);
-    }
+    if (pkg === null) throw new Error(`${packageName} is not installed`);
+    // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
+    if (pkg.name !== packageName) throw new Error(`${packageName} is not installed (node_modules holds ${pkg.name} under that name)`);
     if (name === 'cpu') {
       quietCpuBanner();
       return { tfjsName: 'cpu', packageName, version: pkg.version };
