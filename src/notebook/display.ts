@@ -33,25 +33,35 @@ export function setDisplaySink(sink: DisplaySink | null): void {
  * found from the main module first, so a replearn installed elsewhere still reaches it.
  */
 function kernelWriter(): KernelWriter | null {
-  const candidates: string[] = [];
+  for (const candidate of jupyterModulePaths()) {
+    const loaded = require.cache[candidate]?.exports as TslabJupyterModule | undefined;
+    // tslab replaces the writer at every execution, so it is read afresh each time.
+    if (loaded !== undefined && typeof loaded.lastWriteDisplayData === 'function') return loaded.lastWriteDisplayData;
+  }
+  return null;
+}
+
+let modulePaths: string[] | null = null;
+
+/** Where tslab's dist/jupyter.js can be: the kernel's copy first, then replearn's own; resolved once. */
+function jupyterModulePaths(): string[] {
+  if (modulePaths !== null) return modulePaths;
+  const paths: string[] = [];
   const main = require.main;
   if (main !== undefined) {
     try {
-      candidates.push(require.resolve('tslab/dist/jupyter', { paths: [path.dirname(main.filename)] }));
+      paths.push(require.resolve('tslab/dist/jupyter', { paths: [path.dirname(main.filename)] }));
     } catch {
       // The main module is not tslab's; fall back to replearn's own dependency.
     }
   }
   try {
-    candidates.push(require.resolve('tslab/dist/jupyter'));
+    paths.push(require.resolve('tslab/dist/jupyter'));
   } catch {
-    return null;
+    // tslab is not installed next to replearn either: displays print their text.
   }
-  for (const candidate of candidates) {
-    const loaded = require.cache[candidate]?.exports as TslabJupyterModule | undefined;
-    if (loaded !== undefined && typeof loaded.lastWriteDisplayData === 'function') return loaded.lastWriteDisplayData;
-  }
-  return null;
+  modulePaths = paths;
+  return paths;
 }
 
 /** True when code runs inside a tslab kernel that can show rich output. */

@@ -26,6 +26,9 @@ export interface PlainTable {
   index: Array<string | number>;
 }
 
+const defaultDigits = 4;
+const defaultMaxRows = 50;
+
 function isDataFrameLike(value: unknown): value is DataFrameLike {
   const v = value as Partial<DataFrameLike> | null;
   return v !== null && typeof v === 'object' && Array.isArray(v.columns) && Array.isArray(v.values) && Array.isArray(v.index);
@@ -64,8 +67,8 @@ export function formatCell(value: unknown, digits: number): string {
 
 /** The HTML of a table; every cell and header is escaped. */
 export function tableHtml(table: PlainTable, options: TableOptions = {}): string {
-  const digits = options.digits ?? 4;
-  const maxRows = options.maxRows ?? 50;
+  const digits = options.digits ?? defaultDigits;
+  const maxRows = options.maxRows ?? defaultMaxRows;
   const showIndex = options.showIndex ?? false;
   const shown = table.rows.slice(0, maxRows);
   const head = `<tr>${showIndex ? '<th></th>' : ''}${table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
@@ -82,8 +85,8 @@ export function tableHtml(table: PlainTable, options: TableOptions = {}): string
 
 /** The same table as aligned plain text. */
 export function tableText(table: PlainTable, options: TableOptions = {}): string {
-  const digits = options.digits ?? 4;
-  const rows = table.rows.slice(0, options.maxRows ?? 50).map((row) => row.map((v) => formatCell(v, digits)));
+  const digits = options.digits ?? defaultDigits;
+  const rows = table.rows.slice(0, options.maxRows ?? defaultMaxRows).map((row) => row.map((v) => formatCell(v, digits)));
   const widths = table.columns.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
   const lines = [line(table.columns), ...rows.map(line)];
