@@ -1,0 +1,41 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '../nn/dense';
+
+/** One batch as tensors: inputs `x` `[batch, ...featureShape]` and, for supervised models, int32 `labels` `[batch]`. */
+export interface TrainBatch {
+  readonly x: tf.Tensor;
+  readonly labels?: tf.Tensor1D;
+}
+
+/** Named scalar loss terms; `total` is what the optimiser minimises, the others are reported. */
+export type LossTerms = { total: tf.Scalar } & Record<string, tf.Scalar>;
+
+/** What the trainer needs from a model. */
+export interface TrainableModel {
+  /** Model kind, e.g. `dense-autoencoder`; checkpoints record it. */
+  readonly name: string;
+  /** The model's config as plain JSON; checkpoints record it and refuse a different one. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The variables the optimiser updates, with names stable across instances. */
+  readonly namedVariables: readonly NamedVariable[];
+  /** The variables the optimiser updates. */
+  readonly trainableVariables: readonly tf.Variable[];
+  /** Loss terms on one batch (scalars, batch-mean); `training: false` for evaluation. */
+  computeLoss(batch: TrainBatch, options?: { training?: boolean }): LossTerms;
+  /** Frees every variable. */
+  dispose(): void;
+}
+
+/** The one interface of replearn's representation models (autoencoders and their variants). */
+export interface RepresentationModel extends TrainableModel {
+  /** Size of a code. */
+  readonly latentDim: number;
+  /** Codes `z` `[batch, latentDim]` of inputs `x` `[batch, ...featureShape]`. */
+  encode(x: tf.Tensor): tf.Tensor2D;
+  /** Reconstructions `[batch, ...featureShape]` (in the data's range) of codes `z` `[batch, latentDim]`. */
+  decode(z: tf.Tensor2D): tf.Tensor;
+  /** `decode(encode(x))`, shaped like `x`. */
+  reconstruct(x: tf.Tensor): tf.Tensor;
+  /** A deterministic code `[batch, latentDim]` for visualisation and downstream use. */
+  embed(x: tf.Tensor): tf.Tensor2D;
+}

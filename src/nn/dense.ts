@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../core/random';
+
+/** Activation functions a dense layer can apply. */
+export type Activation = 'linear' | 'relu' | 'elu' | 'tanh' | 'sigmoid';
+
+/** Every activation name, for validating configs. */
+export const activations: readonly Activation[] = ['linear', 'relu', 'elu', 'tanh', 'sigmoid'];
+
+/** A variable with the name it has inside its model (stable across instances, used by checkpoints). */
+export interface NamedVariable {
+  readonly name: string;
+  readonly variable: tf.Variable;
+}
+
+/** One fully connected layer: `y = activation(x W + b)` with `W` `[inputDim, outputDim]`. */
+export interface DenseLayer {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly activation: Activation;
+  readonly inputDim: number;
+  readonly outputDim: number;
+}
+
+let instanceCounter = 0;
+
+/** A prefix unique to this process for the TF.js names of one model's variables (TF.js names are global). */
+export function uniqueScope(modelName: string): string {
+  instanceCounter += 1;
+  return `${modelName}_${instanceCounter}`;
+}
+
+/** Throws unless `value` is one of `activations`, naming the config field. */
+export function checkActivation(value: string, field: string): Activation {
+  if (!(activations as readonly string[]).includes(value)) {
+    throw new Error(`${field} must be one of ${activations.join('|')}, got "${value}"`);
+  }
+  return value as Activation;
+}
+
+/**
+ * Creates a dense layer with Glorot-uniform weights drawn from `random` (so a seed fixes them on
+ * every backend) and zero bias. Its variables are appended to `registry` under `name/w`, `name/b`.
+ */
+export function createDense(
+  inputDim: number,
+  outputDim: number,
+  activation: Activation,
+  random: Random,
+  scope: string,
+  name: string,
+  registry: NamedVariable[],
+): DenseLayer {
+  const limit = Math.sqrt(6 / (inputDim + outputDim));
+  const w = new Float32Array(inputDim * outputDim);
+  for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;
+  // tidy frees the initial tensors; the variables keep their own reference to the values.
+  const weight = tf.tidy(() => tf.variable(tf.tensor2d(w, [inputDim, outputDim]), true, `${scope}/${name}/w`));
+  const bias = tf.tidy(() => tf.variable(tf.zeros([outputDim]), true, `${scope}/${name}/b`));
+  registry.push({ name: `${name}/w`, variable: weight }, { name: `${name}/b`, variable: bias });
+  return { weight, bias, activation, inputDim, outputDim };
+}
+
+/** Applies `layer` to `x` `[batch, inputDim]`, giving `[batch, outputDim]`; the matmul, bias and ReLU are one fused kernel. */
+export function applyDense(layer: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
+  const fusable = layer.activation === 'linear' || layer.activation === 'relu';
+  const y: tf.Tensor2D = tf.fused.matMul({ a: x, b: layer.weight as tf.Tensor2D, bias: layer.bias, activation: fusable ? layer.activation : 'linear' }) as tf.Tensor2D;
+  return fusable ? y : activate(y, layer.activation);
+}
+
+/** Applies a named activation elementwise. */
+export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return tf.relu(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+  }
+}
+
+/** Applies `layers` in order. */
+export function applyStack(layers: readonly DenseLayer[], x: tf.Tensor2D): tf.Tensor2D {
+  let h = x;
+  for (const layer of layers) h = applyDense(layer, h);
+  return h;
+}
+
+/**
+ * Reshapes `x` to `[batch, inputDim]` (an image batch `[batch, 28, 28, 1]` becomes `[batch, 784]`);
+ * any other size is an error naming `what`, the expected and the actual shape.
+ */
+export function flattenInput(x: tf.Tensor, inputDim: number, what: string): tf.Tensor2D {
+  const perExample = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (x.rank < 2 || perExample !== inputDim) {
+    throw new Error(`${what}: expected x of shape [batch, ${inputDim}] (or [batch, ...] with ${inputDim} values per example), got [${x.shape.join(', ')}]`);
+  }
+  return x.rank === 2 ? (x as tf.Tensor2D) : x.reshape([x.shape[0], inputDim]);
+}
+
+/** Throws unless `value` is a positive integer, naming the config field. */
+export function checkPositiveInt(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${field} must be a positive integer, got ${value}`);
+  return value;
+}

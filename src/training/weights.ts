@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainableModel } from '../models/model';
+import type { LoadedCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+
+/** JSON with object keys sorted, so that equal configs compare equal as text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** The model's identity as stored in checkpoints. */
+export function modelMeta(model: TrainableModel): { model: string; config: unknown } {
+  return { model: model.name, config: JSON.parse(stableJson(model.config)) as unknown };
+}
+
+/**
+ * Checks that `checkpoint` was written for a model of the same kind and config as `model`, and
+ * that the tensors under `prefix` are exactly the model's variables with the same shapes.
+ */
+export function checkMatchesModel(checkpoint: LoadedCheckpoint, model: TrainableModel, prefix: string): void {
+  const { source, meta } = checkpoint;
+  if (meta.model !== model.name) {
+    throw new Error(`checkpoint ${source} holds a ${String(meta.model)}, not a ${model.name}`);
+  }
+  const saved = stableJson(meta.config);
+  const wanted = stableJson(model.config);
+  if (saved !== wanted) {
+    throw new Error(`checkpoint ${source} was written for config ${saved}, this model has config ${wanted}`);
+  }
+  const names = new Set(model.namedVariables.map((v) => `${prefix}${v.name}`));
+  for (const { name, variable } of model.namedVariables) {
+    const t = checkpoint.tensors.get(`${prefix}${name}`);
+    if (t === undefined) throw new Error(`checkpoint ${source} has no variable ${name}`);
+    if (t.shape.join(',') !== variable.shape.join(',')) {
+      throw new Error(`checkpoint ${source}: variable ${name} has shape [${t.shape.join(', ')}], the model needs [${variable.shape.join(', ')}]`);
+    }
+  }
+  for (const name of checkpoint.tensors.keys()) {
+    if (name.startsWith(prefix) && !names.has(name)) throw new Error(`checkpoint ${source} has a variable ${name.slice(prefix.length)} the model lacks`);
+  }
+}
+
+/** Assigns the model's variables from the tensors under `prefix` (after `checkMatchesModel`). */
+export function assignFromCheckpoint(checkpoint: LoadedCheckpoint, model: TrainableModel, prefix: string): void {
+  checkMatchesModel(checkpoint, model, prefix);
+  tf.tidy(() => {
+    for (const { name, variable } of model.namedVariables) {
+      const t = checkpoint.tensors.get(`${prefix}${name}`);
+      if (t !== undefined) variable.assign(tf.tensor(t.values, variable.shape));
+    }
+  });
+}
+
+/** Saves the model's weights, kind and config to `dir` (atomically; see `saveCheckpoint`). */
+export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
+  await saveCheckpoint(dir, {
+    tensors: model.namedVariables.map((v) => ({ name: `weights/${v.name}`, tensor: v.variable })),
+    meta: { kind: 'weights', ...modelMeta(model) },
+  });
+}
+
+/** Loads weights saved by `saveWeights` (or a trainer checkpoint) into `model`; a mismatch is an error naming it. */
+export function loadWeights(model: TrainableModel, dir: string): void {
+  assignFromCheckpoint(loadCheckpoint(dir), model, 'weights/');
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { makeDataset } from '../../src/data/dataset';
+import { loadMnist } from '../../src/data/mnist';
+import { subset } from '../../src/data/dataset';
+import { accuracy, predictClasses, reconstructionMse } from '../../src/evaluation/metrics';
+import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
+import type { LossTerms, TrainableModel, TrainBatch } from '../../src/models/model';
+import { MlpClassifier } from '../../src/models/mlp-classifier';
+import type { NamedVariable } from '../../src/nn/dense';
+import { NonFiniteLossError, train } from '../../src/training/trainer';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replearn-train-'));
+before(async () => {
+  await tf.setBackend('cpu');
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const digits = (count: number, offset = 0) => subset(loadMnist('test'), Array.from({ length: count }, (_, i) => i + offset));
+
+/** A one-parameter model: training pulls w towards `target`, validation measures the distance to `validationTarget`. */
+class ToyModel implements TrainableModel {
+  readonly name = 'toy';
+  readonly config = { target: 1 };
+  readonly w = tf.variable(tf.scalar(0), true);
+  readonly namedVariables: NamedVariable[] = [{ name: 'w', variable: this.w }];
+  readonly trainableVariables = [this.w];
+  calls = 0;
+  constructor(private readonly validationTarget = 0.2, private readonly nanAtCall = -1) {}
+  computeLoss(batch: TrainBatch, options?: { training?: boolean }): LossTerms {
+    return tf.tidy(() => {
+      const training = options?.training ?? false;
+      if (training) this.calls += 1;
+      const target = training ? 1 : this.validationTarget;
+      let total = this.w.sub(target).square().add(batch.x.mean().mul(0)) as tf.Scalar;
+      if (training && this.calls === this.nanAtCall) total = total.add(tf.scalar(Number.NaN)) as tf.Scalar;
+      return { total, distance: total.sqrt() as tf.Scalar };
+    });
+  }
+  dispose(): void {
+    this.w.dispose();
+  }
+}
+
+const toyData = (n: number) => makeDataset({ x: Float32Array.from({ length: n }, (_, i) => i), featureShape: [1] });
+
+describe('train', () => {
+  it('overfits a tiny set: an MLP learns random labels of 24 digits, an autoencoder drives its loss down', async () => {
+    const data = digits(24);
+    const labels = Int32Array.from({ length: 24 }, (_, i) => (i * 7) % 3);
+    const random = makeDataset({ x: data.x, featureShape: [784], labels, classCount: 3 });
+    const mlp = new MlpClassifier({ inputDim: 784, hiddenSizes: [32], classCount: 3, seed: 1 });
+    const result = await train(mlp, { train: random, epochs: 60, batchSize: 8, learningRate: 0.01, seed: 1, progress: false });
+    assert.equal(accuracy(await predictClasses(mlp, random), labels), 1);
+    assert.ok(result.history[59].train.total < 0.05, `final loss ${result.history[59].train.total}`);
+    mlp.dispose();
+
+    const ae = new DenseAutoencoder({ inputDim: 784, hiddenSizes: [32], latentDim: 8, seed: 2 });
+    const before = await reconstructionMse(ae, data);
+    const aeResult = await train(ae, { train: data, epochs: 40, batchSize: 8, learningRate: 0.003, seed: 1, progress: false });
+    const afterMse = await reconstructionMse(ae, data);
+    assert.ok(afterMse < before / 4, `reconstruction MSE ${before} -> ${afterMse}`);
+    assert.ok(aeResult.history[39].train.reconstruction < aeResult.history[0].train.reconstruction / 2);
+    ae.dispose();
+  });
+
+  it('validates every epoch, stops early with patience and restores the best weights', async () => {
+    const model = new ToyModel(0.2);
+    const epochs: number[] = [];
+    const result = await train(model, {
+      train: toyData(4),
+      validation: toyData(2),
+      epochs: 200,
+      batchSize: 4,
+      learningRate: 0.05,
+      optimizer: 'sgd',
+      patience: 3,
+      seed: 1,
+      progress: false,
+      callbacks: { onEpochEnd: (log) => void epochs.push(log.epoch) },
+    });
+    assert.ok(result.stoppedEarly);
+    assert.equal(result.history.length, result.bestEpoch + 3);
+    assert.deepEqual(epochs, result.history.map((h) => h.epoch));
+    const w = model.w.dataSync()[0];
+    assert.ok(Math.abs(w - 0.2) < 0.06, `restored w = ${w}`);
+    assert.ok(Math.abs(result.bestLoss - (w - 0.2) ** 2) < 1e-6);
+    assert.equal(typeof result.history[0].validation?.distance, 'number');
+    model.dispose();
+  });
+
+  it('stops on a NaN loss with an error naming the epoch and batch, before applying that update', async () => {
+    const model = new ToyModel(0.2, 6);
+    let wBefore = Number.NaN;
+    await assert.rejects(
+      train(model, {
+        train: toyData(8),
+        epochs: 5,
+        batchSize: 4,
+        seed: 1,
+        progress: false,
+        callbacks: { onBatchEnd: () => void (wBefore = model.w.dataSync()[0]) },
+      }),
+      (e: Error) => e instanceof NonFiniteLossError && /"total" is NaN at epoch 3, batch 2/.test(e.message),
+    );
+    assert.equal(model.w.dataSync()[0], wBefore);
+    model.dispose();
+  });
+
+  it('leaves tf.memory().numTensors unchanged per training step and after the run', async () => {
+    const ae = new DenseAutoencoder({ inputDim: 784, hiddenSizes: [16], latentDim: 2, seed: 3 });
+    const counts: number[] = [];
+    const start = tf.memory().numTensors;
+    await train(ae, {
+      train: digits(40),
+      validation: digits(16, 40),
+      epochs: 2,
+      batchSize: 8,
+      seed: 1,
+      progress: false,
+      callbacks: { onBatchEnd: () => void counts.push(tf.memory().numTensors) },
+    });
+    assert.equal(counts.length, 10);
+    // Constant step to step; from epoch 2 on the trainer also holds the best weights (one copy per variable).
+    const firstEpoch = counts.slice(0, 5);
+    const secondEpoch = counts.slice(5);
+    assert.ok(firstEpoch.every((c) => c === counts[0]) && secondEpoch.every((c) => c === counts[5]), `tensors per step: ${counts.join(',')}`);
+    assert.equal(counts[5] - counts[0], ae.trainableVariables.length);
+    assert.equal(tf.memory().numTensors, start);
+    ae.dispose();
+  });
+
+  it('checks its options', async () => {
+    const model = new ToyModel();
+    await assert.rejects(train(model, { train: toyData(4), epochs: 0, batchSize: 2, seed: 1 }), /epochs must be a positive integer, got 0/);
+    const data = toyData(4);
+    await assert.rejects(train(model, { train: data, validation: data, epochs: 1, batchSize: 2, seed: 1 }), /validation set is the training set/);
+    await assert.rejects(train(model, { train: data, epochs: 1, batchSize: 2, seed: 1, monitor: 'kl', progress: false }), /monitor "kl" is not a loss term of toy/);
+    model.dispose();
+  });
+});
+
+describe('checkpoints', () => {
+  const config = { inputDim: 784, hiddenSizes: [16], latentDim: 4, seed: 5 };
+  const data = digits(48);
+  const validation = digits(16, 48);
+  const options = { train: data, validation, epochs: 4, batchSize: 16, seed: 9, learningRate: 0.003, progress: false };
+
+  it('resumes an interrupted run to exactly the weights and history of an uninterrupted one', async () => {
+    const whole = new DenseAutoencoder(config);
+    const full = await train(whole, options);
+    const ckpt = path.join(dir, 'resume');
+    const first = new DenseAutoencoder(config);
+    await assert.rejects(
+      train(first, {
+        ...options,
+        checkpointDir: ckpt,
+        callbacks: {
+          onEpochEnd: (log) => {
+            if (log.epoch === 2) throw new Error('interrupted');
+          },
+        },
+      }),
+      /interrupted/,
+    );
+    first.dispose();
+    const second = new DenseAutoencoder(config);
+    const resumed = await train(second, { ...options, checkpointDir: ckpt });
+    assert.equal(resumed.startEpoch, 3);
+    assert.deepEqual(
+      resumed.history.map((h) => [h.train, h.validation]),
+      full.history.map((h) => [h.train, h.validation]),
+    );
+    assert.equal(resumed.bestEpoch, full.bestEpoch);
+    whole.namedVariables.forEach((v, i) => assert.deepEqual([...second.namedVariables[i].variable.dataSync()], [...v.variable.dataSync()], v.name));
+    whole.dispose();
+    second.dispose();
+  });
+
+  it('refuses a checkpoint from another run, another model or one that is corrupt', async () => {
+    const ckpt = path.join(dir, 'strict');
+    const model = new DenseAutoencoder(config);
+    await train(model, { ...options, epochs: 1, checkpointDir: ckpt });
+    await assert.rejects(train(model, { ...options, seed: 10, checkpointDir: ckpt }), /written by a run with .*"seed":9.*this run has seed 10/);
+    const other = new DenseAutoencoder({ ...config, latentDim: 3 });
+    await assert.rejects(train(other, { ...options, checkpointDir: ckpt }), /was written for config .*"latentDim":4.*this model has config .*"latentDim":3/);
+    other.dispose();
+    const bin = fs.readdirSync(ckpt).filter((f) => f.endsWith('.bin'));
+    assert.equal(bin.length, 1, 'older data files are removed');
+    const binPath = path.join(ckpt, bin[0]);
+    const bytes = fs.readFileSync(binPath);
+    bytes[100] ^= 0xff;
+    fs.writeFileSync(binPath, bytes);
+    await assert.rejects(train(model, { ...options, checkpointDir: ckpt }), /is corrupt: .*does not match its SHA-256/);
+    fs.writeFileSync(binPath, bytes.subarray(0, 1000));
+    await assert.rejects(train(model, { ...options, checkpointDir: ckpt }), /is corrupt: .* has 1000 bytes, the manifest says/);
+    fs.writeFileSync(path.join(ckpt, 'checkpoint.json'), '{"format": "replearn-checkpoint", "vers');
+    await assert.rejects(train(model, { ...options, checkpointDir: ckpt }), /manifest is not valid JSON/);
+    // resume: false starts afresh and overwrites
+    const fresh = await train(model, { ...options, epochs: 1, checkpointDir: ckpt, resume: false });
+    assert.equal(fresh.startEpoch, 1);
+    assert.ok(fs.readdirSync(ckpt).every((f) => !f.includes('.tmp-')), 'no temporary files left');
+    model.dispose();
+  });
+});
