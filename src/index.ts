@@ -52,3 +52,11 @@ export type { BatchLog, EpochLog, LossValues, TrainCallbacks, TrainOptions, Trai
 export { embedDataset, embeddingColumn } from './latent/embed';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, predictClasses, reconstructionMse } from './evaluation/metrics';
+export { Pca } from './latent/pca';
+export type { PcaMethod, PcaOptions } from './latent/pca';
+export { symmetricEigen } from './latent/symmetric-eigen';
+export type { SymmetricEigen } from './latent/symmetric-eigen';
+export { imageGridPng } from './viz/image-grid';
+export type { ImageGridOptions, ImageGridRow } from './viz/image-grid';
+export { latentScatter, lossCurves } from './viz/training-figures';
+export type { LatentScatterOptions, LossCurvesOptions } from './viz/training-figures';

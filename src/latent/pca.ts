@@ -1,0 +1,223 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../core/random';
+import type { Dataset } from '../data/dataset';
+import { featureSize } from '../data/dataset';
+import { symmetricEigen } from './symmetric-eigen';
+
+/** How `Pca.fit` finds the leading eigenvectors of the covariance. */
+export type PcaMethod = 'auto' | 'exact' | 'subspace';
+
+/** Options of `Pca.fit`. */
+export interface PcaOptions {
+  /** Number of principal components `k` to keep. */
+  components: number;
+  /**
+   * `exact`: Jacobi on the whole covariance (double precision; for up to a few hundred
+   * dimensions). `subspace`: block power iteration with Rayleigh-Ritz on TF.js matmuls, for wide
+   * data such as 784 pixels. `auto` (default): exact up to 128 dimensions.
+   */
+  method?: PcaMethod;
+  /** Seed of the subspace method's starting block. Default 0. */
+  seed?: number;
+  /** Subspace method: stop when no leading eigenvalue moves by more than `tolerance` times the largest. Default 1e-7. */
+  tolerance?: number;
+  /** Subspace method: most iterations. Default 300. */
+  maxIterations?: number;
+  /** Subspace method: extra directions iterated beyond `components` (speeds convergence). Default max(10, components). */
+  oversampling?: number;
+}
+
+/**
+ * Principal component analysis: the `k` orthonormal directions of largest variance of centred
+ * data. `transform` maps `[batch, inputDim]` to codes `[batch, k]`, `inverseTransform` maps codes
+ * back; `reconstruct` and `embed` make it usable wherever an autoencoder is.
+ */
+export class Pca {
+  /** Per-feature mean `[inputDim]`. */
+  readonly mean: tf.Tensor1D;
+  /** Principal axes as rows, `[k, inputDim]`, orthonormal, sign fixed so each row's largest entry is positive. */
+  readonly basis: tf.Tensor2D;
+  /** Variance along each axis (eigenvalues of the covariance, with n - 1 in the denominator), largest first. */
+  readonly explainedVariance: readonly number[];
+  /** `explainedVariance` divided by the total variance (the covariance's trace). */
+  readonly explainedVarianceRatio: readonly number[];
+  /** Sum of the variances of all features. */
+  readonly totalVariance: number;
+  /** Iterations the subspace method took (0 for exact). */
+  readonly iterations: number;
+
+  private constructor(mean: tf.Tensor1D, basis: tf.Tensor2D, variance: number[], total: number, iterations: number) {
+    this.mean = mean;
+    this.basis = basis;
+    this.explainedVariance = variance;
+    this.totalVariance = total;
+    this.explainedVarianceRatio = variance.map((v) => v / total);
+    this.iterations = iterations;
+  }
+
+  /** Number of components `k`. */
+  get components(): number {
+    return this.basis.shape[0];
+  }
+
+  /** Size of an example. */
+  get inputDim(): number {
+    return this.basis.shape[1];
+  }
+
+  /** Fits PCA to a dataset or to `x` `[n, inputDim]` (n >= 2). */
+  static async fit(data: Dataset | tf.Tensor2D, options: PcaOptions): Promise<Pca> {
+    const x = data instanceof tf.Tensor ? data : tf.tensor2d(data.x, [data.count, featureSize(data)]);
+    try {
+      if (x.rank !== 2) throw new Error(`Pca.fit: expected x of shape [n, inputDim], got [${x.shape.join(', ')}]`);
+      const [n, d] = x.shape;
+      const k = options.components;
+      if (!Number.isSafeInteger(k) || k < 1 || k > d) throw new Error(`components must be an integer in 1..${d} (inputDim), got ${k}`);
+      if (n < 2) throw new Error(`Pca.fit needs at least 2 examples, got ${n}`);
+      const method = options.method ?? 'auto';
+      if (!['auto', 'exact', 'subspace'].includes(method)) throw new Error(`method must be auto|exact|subspace, got "${method}"`);
+      const mean = tf.tidy(() => x.mean(0) as tf.Tensor1D);
+      const covariance = tf.tidy(() => {
+        const centred = x.sub(mean);
+        // An explicit transpose: wasm's matMul with transposeA is about 7x slower here (measured).
+        return tf.matMul(centred.transpose(), centred).div(n - 1) as tf.Tensor2D;
+      });
+      try {
+        const totalTensor = tf.tidy(() => x.sub(mean).square().sum().div(n - 1));
+        const total = (await totalTensor.data())[0];
+        totalTensor.dispose();
+        const exact = method === 'exact' || (method === 'auto' && d <= 128);
+        const found = exact ? { ...symmetricEigen(await covariance.data(), d), iterations: 0 } : await subspaceEigen(covariance, k, options);
+        const rows = new Float32Array(k * d);
+        for (let i = 0; i < k; i++) {
+          const row = found.vectors.subarray(i * d, (i + 1) * d);
+          let largest = 0;
+          for (let j = 0; j < d; j++) if (Math.abs(row[j]) > Math.abs(largest)) largest = row[j];
+          const sign = largest < 0 ? -1 : 1;
+          for (let j = 0; j < d; j++) rows[i * d + j] = sign * row[j];
+        }
+        const variance = Array.from(found.values.subarray(0, k), (v) => Math.max(v, 0));
+        return new Pca(mean, tf.tensor2d(rows, [k, d]), variance, total, found.iterations);
+      } finally {
+        covariance.dispose();
+      }
+    } finally {
+      if (!(data instanceof tf.Tensor)) x.dispose();
+    }
+  }
+
+  /** Codes `[batch, k]`: coordinates of the centred `x` `[batch, inputDim]` along the principal axes. */
+  transform(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => tf.matMul(this.flat(x).sub(this.mean), this.basis, false, true));
+  }
+
+  /** Points `[batch, inputDim]` with codes `z` `[batch, k]`. */
+  inverseTransform(z: tf.Tensor2D): tf.Tensor2D {
+    if (z.rank !== 2 || z.shape[1] !== this.components) {
+      throw new Error(`Pca.inverseTransform: expected z of shape [batch, ${this.components}], got [${z.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => tf.matMul(z, this.basis).add(this.mean));
+  }
+
+  /** Projection of `x` onto the principal subspace, shaped like `x`. */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.inverseTransform(this.transform(x)).reshape(x.shape));
+  }
+
+  /** Same as `transform`. */
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return this.transform(x);
+  }
+
+  /** Frees the mean and the axes. */
+  dispose(): void {
+    this.mean.dispose();
+    this.basis.dispose();
+  }
+
+  private flat(x: tf.Tensor): tf.Tensor2D {
+    const per = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (x.rank < 2 || per !== this.inputDim) {
+      throw new Error(`Pca: expected x of shape [batch, ${this.inputDim}], got [${x.shape.join(', ')}]`);
+    }
+    return x.reshape([x.shape[0], this.inputDim]);
+  }
+}
+
+/**
+ * Leading eigenpairs of the symmetric `covariance` `[d, d]` by block power iteration: the product
+ * with the block runs on TF.js; the block (d x m, small) is orthonormalised and its Rayleigh-Ritz
+ * projection diagonalised on the host in double precision.
+ */
+async function subspaceEigen(
+  covariance: tf.Tensor2D,
+  k: number,
+  options: PcaOptions,
+): Promise<{ values: Float64Array; vectors: Float64Array; iterations: number }> {
+  const d = covariance.shape[0];
+  const m = Math.min(d, k + (options.oversampling ?? Math.max(10, k)));
+  const tolerance = options.tolerance ?? 1e-7;
+  const maxIterations = options.maxIterations ?? 300;
+  const random = new Random(options.seed ?? 0);
+  let q = new Float64Array(d * m);
+  for (let i = 0; i < q.length; i++) q[i] = random.normal();
+  orthonormalizeColumns(q, d, m, random);
+  let previous: Float64Array | undefined;
+  for (let iteration = 1; ; iteration++) {
+    const block = tf.tensor2d(Float32Array.from(q), [d, m]);
+    const product = tf.matMul(covariance, block);
+    const w = Float64Array.from(await product.data());
+    block.dispose();
+    product.dispose();
+    // Rayleigh-Ritz: T = Q^T C Q, diagonalised on the host.
+    const t = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) {
+      for (let b = a; b < m; b++) {
+        let s = 0;
+        for (let r = 0; r < d; r++) s += q[r * m + a] * w[r * m + b];
+        t[a * m + b] = s;
+        t[b * m + a] = s;
+      }
+    }
+    const ritz = symmetricEigen(t, m);
+    const values = ritz.values;
+    const moved = previous === undefined ? Infinity : Math.max(...Array.from({ length: k }, (_, i) => Math.abs(values[i] - (previous as Float64Array)[i])));
+    if (moved <= tolerance * Math.abs(values[0]) || iteration >= maxIterations) {
+      const vectors = new Float64Array(k * d);
+      for (let i = 0; i < k; i++) {
+        for (let r = 0; r < d; r++) {
+          let s = 0;
+          for (let a = 0; a < m; a++) s += q[r * m + a] * ritz.vectors[i * m + a];
+          vectors[i * d + r] = s;
+        }
+      }
+      return { values, vectors, iterations: iteration };
+    }
+    previous = values;
+    q = w;
+    orthonormalizeColumns(q, d, m, random);
+  }
+}
+
+/** Orthonormalises the columns of `a` (`[rows, cols]` row-major) in place: modified Gram-Schmidt, twice. */
+function orthonormalizeColumns(a: Float64Array, rows: number, cols: number, random: Random): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < cols; j++) {
+      for (let i = 0; i < j; i++) {
+        let dot = 0;
+        for (let r = 0; r < rows; r++) dot += a[r * cols + i] * a[r * cols + j];
+        for (let r = 0; r < rows; r++) a[r * cols + j] -= dot * a[r * cols + i];
+      }
+      let norm = 0;
+      for (let r = 0; r < rows; r++) norm += a[r * cols + j] ** 2;
+      norm = Math.sqrt(norm);
+      if (norm < 1e-10) {
+        // A direction the data cannot reach (rank-deficient covariance): any new direction will do.
+        for (let r = 0; r < rows; r++) a[r * cols + j] = random.normal();
+        j -= 1;
+        continue;
+      }
+      for (let r = 0; r < rows; r++) a[r * cols + j] /= norm;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../../src/core/random';
+import { makeDataset } from '../../src/data/dataset';
+import { Pca } from '../../src/latent/pca';
+import { symmetricEigen } from '../../src/latent/symmetric-eigen';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+describe('symmetricEigen', () => {
+  it('diagonalises a 3x3 matrix: A v = lambda v, orthonormal vectors, values in decreasing order', () => {
+    const a = [4, 1, 2, 1, 3, 0, 2, 0, 5];
+    const { values, vectors } = symmetricEigen(a, 3);
+    assert.ok(values[0] >= values[1] && values[1] >= values[2]);
+    close(values[0] + values[1] + values[2], 12, 1e-12, 'trace');
+    for (let i = 0; i < 3; i++) {
+      const v = vectors.subarray(i * 3, i * 3 + 3);
+      for (let r = 0; r < 3; r++) {
+        const av = a[r * 3] * v[0] + a[r * 3 + 1] * v[1] + a[r * 3 + 2] * v[2];
+        close(av, values[i] * v[r], 1e-12, `(A v)[${r}]`);
+      }
+      for (let j = 0; j < 3; j++) {
+        const dot = v[0] * vectors[j * 3] + v[1] * vectors[j * 3 + 1] + v[2] * vectors[j * 3 + 2];
+        close(dot, i === j ? 1 : 0, 1e-12, `v${i}.v${j}`);
+      }
+    }
+    assert.throws(() => symmetricEigen([1, 2, 3, 4], 2), /not symmetric at \(0, 1\)/);
+  });
+});
+
+describe('Pca', () => {
+  it('matches a hand-computed 2-D case', async () => {
+    // Points on the line y = x around (1, 2): covariance [[a, a], [a, a]] with a = var(t).
+    // t = -2, -1, 0, 1, 2 -> var = 10 / 4 = 2.5; eigenvalues 5 and 0; axis (1, 1)/sqrt 2.
+    const ts = [-2, -1, 0, 1, 2];
+    const x = tf.tensor2d(ts.flatMap((t) => [1 + t, 2 + t]), [5, 2]);
+    const pca = await Pca.fit(x, { components: 2 });
+    close(pca.explainedVariance[0], 5, 1e-5, 'variance 1');
+    close(pca.explainedVariance[1], 0, 1e-5, 'variance 2');
+    close(pca.explainedVarianceRatio[0], 1, 1e-6, 'ratio 1');
+    const axis = pca.basis.arraySync()[0];
+    close(axis[0], Math.SQRT1_2, 1e-6, 'axis x');
+    close(axis[1], Math.SQRT1_2, 1e-6, 'axis y');
+    assert.deepEqual(Array.from(pca.mean.dataSync()), [1, 2]);
+    // code of (3, 4) is (2 + 2) / sqrt 2 along the axis
+    const one = await Pca.fit(x, { components: 1 });
+    close(one.transform(tf.tensor2d([[3, 4]])).dataSync()[0], 4 / Math.SQRT2, 1e-5, 'code');
+    assert.deepEqual(Array.from(one.reconstruct(x).dataSync()).map((v) => Math.round(v * 1e4) / 1e4), Array.from(x.dataSync()));
+    [pca, one].forEach((p) => p.dispose());
+    x.dispose();
+  });
+
+  it('agrees with the exact eigen-decomposition of a small covariance, by both methods', async () => {
+    const random = new Random(11);
+    const n = 400;
+    const d = 6;
+    const scales = [3, 2, 1.5, 1, 0.5, 0.2];
+    const values = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) values[i * d + j] = scales[j] * random.normal() + (j === 1 ? 0.6 * values[i * d] : 0);
+    const data = makeDataset({ x: values, featureShape: [d] });
+    // exact covariance on the host, in double precision
+    const mean = Array.from({ length: d }, (_, j) => Array.from({ length: n }, (_, i) => values[i * d + j]).reduce((a, b) => a + b) / n);
+    const cov = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (values[i * d + a] - mean[a]) * (values[i * d + b] - mean[b]);
+      cov[a * d + b] = s / (n - 1);
+    }
+    const reference = symmetricEigen(cov, d);
+    const total = reference.values.reduce((a, b) => a + b, 0);
+    for (const method of ['exact', 'subspace'] as const) {
+      const pca = await Pca.fit(data, { components: 3, method, tolerance: 1e-10 });
+      const basis = pca.basis.arraySync();
+      for (let i = 0; i < 3; i++) {
+        close(pca.explainedVariance[i], reference.values[i], 1e-3 * reference.values[0], `${method} variance ${i}`);
+        close(pca.explainedVarianceRatio[i], reference.values[i] / total, 1e-4, `${method} ratio ${i}`);
+        const dot = basis[i].reduce((s, v, j) => s + v * reference.vectors[i * d + j], 0);
+        close(Math.abs(dot), 1, 1e-4, `${method} axis ${i}`);
+      }
+      pca.dispose();
+    }
+  });
+
+  it('transform and inverseTransform: codes are uncorrelated with the right variances, full k reconstructs exactly', async () => {
+    const random = new Random(3);
+    const x = tf.tensor2d(Array.from({ length: 300 * 4 }, () => random.normal()), [300, 4]).matMul(tf.tensor2d([[2, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0.5, 0], [0, 0, 0.3, 0.1]]));
+    const pca = await Pca.fit(x as tf.Tensor2D, { components: 4 });
+    const z = pca.transform(x);
+    const zc = z.sub(z.mean(0));
+    const zcov = tf.matMul(zc.transpose(), zc).div(299).arraySync() as number[][];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) close(zcov[i][j], i === j ? pca.explainedVariance[i] : 0, 1e-3, `code covariance ${i},${j}`);
+    const back = pca.inverseTransform(z).dataSync();
+    x.dataSync().forEach((v, i) => close(back[i], v, 1e-4, `inverse ${i}`));
+    const before = tf.memory().numTensors;
+    pca.embed(x).dispose();
+    assert.equal(tf.memory().numTensors, before);
+    pca.dispose();
+  });
+
+  it('checks its arguments', async () => {
+    const x = tf.zeros([5, 3]) as tf.Tensor2D;
+    await assert.rejects(Pca.fit(x, { components: 4 }), /components must be an integer in 1\.\.3 \(inputDim\), got 4/);
+    await assert.rejects(Pca.fit(tf.zeros([1, 3]) as tf.Tensor2D, { components: 1 }), /at least 2 examples, got 1/);
+    const pca = await Pca.fit(tf.randomNormal([5, 3]) as tf.Tensor2D, { components: 2 });
+    assert.throws(() => pca.transform(tf.zeros([2, 4])), /expected x of shape \[batch, 3\], got \[2, 4\]/);
+    assert.throws(() => pca.inverseTransform(tf.zeros([2, 3]) as tf.Tensor2D), /expected z of shape \[batch, 2\], got \[2, 3\]/);
+    pca.dispose();
+  });
+});
