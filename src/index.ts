@@ -51,7 +51,7 @@ export { defaultToBatch, evaluateLoss, NonFiniteLossError, train } from './train
 export type { BatchLog, EpochLog, LossValues, TrainCallbacks, TrainOptions, TrainResult } from './training/trainer';
 export { embedDataset, embeddingColumn } from './latent/embed';
 export type { Embedder, Embedding } from './latent/embed';
-export { accuracy, predictClasses, reconstructionMse } from './evaluation/metrics';
+export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse } from './evaluation/metrics';
 export { Pca } from './latent/pca';
 export type { PcaMethod, PcaOptions } from './latent/pca';
 export { symmetricEigen } from './latent/symmetric-eigen';
@@ -60,3 +60,5 @@ export { imageGridPng } from './viz/image-grid';
 export type { ImageGridOptions, ImageGridRow } from './viz/image-grid';
 export { latentScatter, lossCurves } from './viz/training-figures';
 export type { LatentScatterOptions, LossCurvesOptions } from './viz/training-figures';
+export { handcraftedDigitFeatures, handcraftedFeatureNames } from './data/digit-features';
+export { orthonormalRows, principalAngles } from './latent/principal-angles';

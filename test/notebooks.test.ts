@@ -65,6 +65,37 @@ describe('every notebook executes in the smoke profile', () => {
   });
 });
 
+describe('the executed training notebooks (smoke profile, from the run above)', () => {
+  type Output = { output_type: string; text?: string | string[]; data?: Record<string, unknown> };
+  const load = (name: string) => JSON.parse(fs.readFileSync(path.join(out, `${name}.ipynb`), 'utf8')) as { cells: { id: string; outputs?: Output[] }[] };
+  const outputs = (name: string) => load(name).cells.flatMap((c) => c.outputs ?? []);
+  const printed = (name: string) => outputs(name).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join('');
+  const displays = (name: string) => outputs(name).filter((o) => o.output_type === 'display_data').map((o) => o.data ?? {});
+  const progressLines = (name: string) => displays(name).filter((d) => String(d['text/html'] ?? '').includes('replearn-progress')).map((d) => String(d['text/plain']));
+
+  it('01 trains the classifier with one in-place progress line and reports its test accuracy', () => {
+    assert.match(printed('01-representation-learning'), /test accuracy: \d+\.\d+% on \d+ digits/);
+    const lines = progressLines('01-representation-learning');
+    assert.equal(lines.length, 1, 'one training run, one progress output');
+    assert.match(lines[0], /^trained epochs 1-\d+ of \d+ in \d+s.*best validation loss \d/);
+    const figures = displays('01-representation-learning').filter((d) => 'application/vnd.plotly.v1+json' in d);
+    assert.equal(figures.length, 4, 'engineered features, the layer before and after training, the loss curves');
+  });
+
+  it('02 shows loss curves, a PNG reconstruction grid, the AE-versus-PCA table and the linear-AE angles', () => {
+    const text = printed('02-autoencoders');
+    assert.match(text, /test MSE: linear AE \d\.\d+, PCA \d\.\d+/);
+    assert.match(text, /mean principal angle \d+\.\d+ degrees/);
+    const data = displays('02-autoencoders');
+    const pngs = data.filter((d) => 'image/png' in d);
+    assert.equal(pngs.length, 1);
+    assert.ok(Buffer.from(String(pngs[0]['image/png']), 'base64').subarray(1, 4).toString() === 'PNG');
+    const tables = data.map((d) => String(d['text/html'] ?? '')).filter((h) => h.includes('<table class="replearn-table'));
+    assert.ok(tables.some((h) => h.includes('<th>PCA test MSE</th>') && h.includes('<th>autoencoder test MSE</th>')), 'the AE versus PCA table');
+    assert.ok(progressLines('02-autoencoders').length >= 4, 'a progress line per training run');
+  });
+});
+
 describe('the runner reports a failing cell', () => {
   it('names the notebook and the cell, keeps the outputs so far, and exits non-zero', () => {
     const dir = fs.mkdtempSync(path.join(root, 'build', 'failing-'));

@@ -40,3 +40,68 @@ export async function reconstructionMse(model: { reconstruct(x: tf.Tensor): tf.T
   sum.dispose();
   return total / dataset.x.length;
 }
+
+/**
+ * Mean binary cross-entropy per value, -(x log x̂ + (1 - x) log(1 - x̂)), of the model's
+ * reconstructions x̂ (clipped to [1e-7, 1 - 1e-7]) against `x` in [0, 1]: the loss a BCE
+ * autoencoder minimises, per pixel, so models trained on different losses can be compared on it.
+ */
+export async function reconstructionBce(model: { reconstruct(x: tf.Tensor): tf.Tensor }, dataset: Dataset, batchSize = 1024): Promise<number> {
+  let sum: tf.Scalar = tf.scalar(0);
+  for (const hb of batches(dataset, { batchSize, shuffle: false })) {
+    const next = tf.tidy(() => {
+      const x = tf.tensor(hb.x, [hb.size, ...dataset.featureShape]);
+      const p = model.reconstruct(x).clipByValue(1e-7, 1 - 1e-7);
+      const ce = x.mul(p.log()).add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log())).neg().sum();
+      return sum.add(ce) as tf.Scalar;
+    });
+    sum.dispose();
+    sum = next;
+  }
+  const total = (await sum.data())[0];
+  sum.dispose();
+  return total / dataset.x.length;
+}
+
+/**
+ * Accuracy of the nearest-centroid rule in a feature space: each test point gets the class whose
+ * mean training point is nearest (Euclidean). A simple probe of how well a representation
+ * separates the classes. Codes are row-major `[count, dim]`.
+ */
+export function nearestCentroidAccuracy(
+  train: { z: ArrayLike<number>; count: number; latentDim: number },
+  trainLabels: ArrayLike<number>,
+  test: { z: ArrayLike<number>; count: number; latentDim: number },
+  testLabels: ArrayLike<number>,
+): number {
+  const dim = train.latentDim;
+  if (test.latentDim !== dim) throw new Error(`nearestCentroidAccuracy: train codes have ${dim} dimensions, test codes ${test.latentDim}`);
+  if (trainLabels.length !== train.count || testLabels.length !== test.count) {
+    throw new Error(`nearestCentroidAccuracy: ${trainLabels.length} train labels for ${train.count} codes, ${testLabels.length} test labels for ${test.count}`);
+  }
+  const classes = Math.max(...Array.from(trainLabels)) + 1;
+  const centroids = new Float64Array(classes * dim);
+  const counts = new Float64Array(classes);
+  for (let i = 0; i < train.count; i++) {
+    const c = trainLabels[i];
+    counts[c] += 1;
+    for (let j = 0; j < dim; j++) centroids[c * dim + j] += train.z[i * dim + j];
+  }
+  for (let c = 0; c < classes; c++) for (let j = 0; j < dim; j++) centroids[c * dim + j] /= Math.max(counts[c], 1);
+  const predicted = new Int32Array(test.count);
+  for (let i = 0; i < test.count; i++) {
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let c = 0; c < classes; c++) {
+      if (counts[c] === 0) continue;
+      let dist = 0;
+      for (let j = 0; j < dim; j++) dist += (test.z[i * dim + j] - centroids[c * dim + j]) ** 2;
+      if (dist < bestDistance) {
+        bestDistance = dist;
+        best = c;
+      }
+    }
+    predicted[i] = best;
+  }
+  return accuracy(predicted, testLabels);
+}

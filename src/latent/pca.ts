@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../core/random';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
+import { orthonormalizeRows } from './orthonormal';
 import { symmetricEigen } from './symmetric-eigen';
 
 /** How `Pca.fit` finds the leading eigenvectors of the covariance. */
@@ -146,7 +147,7 @@ export class Pca {
 
 /**
  * Leading eigenpairs of the symmetric `covariance` `[d, d]` by block power iteration: the product
- * with the block runs on TF.js; the block (d x m, small) is orthonormalised and its Rayleigh-Ritz
+ * with the block runs on TF.js; the block (m x d, small) is orthonormalised and its Rayleigh-Ritz
  * projection diagonalised on the host in double precision.
  */
 async function subspaceEigen(
@@ -159,22 +160,28 @@ async function subspaceEigen(
   const tolerance = options.tolerance ?? 1e-7;
   const maxIterations = options.maxIterations ?? 300;
   const random = new Random(options.seed ?? 0);
-  let q = new Float64Array(d * m);
-  for (let i = 0; i < q.length; i++) q[i] = random.normal();
-  orthonormalizeColumns(q, d, m, random);
+  // A direction the data cannot reach (rank-deficient covariance) is replaced by a random one.
+  const refill = (row: Float64Array) => {
+    for (let c = 0; c < row.length; c++) row[c] = random.normal();
+  };
+  // The block holds its m directions as rows: Q is [m, d].
+  let q = new Float64Array(m * d);
+  refill(q);
+  orthonormalizeRows(q, m, d, refill);
   let previous: Float64Array | undefined;
   for (let iteration = 1; ; iteration++) {
-    const block = tf.tensor2d(Float32Array.from(q), [d, m]);
-    const product = tf.matMul(covariance, block);
+    const block = tf.tensor2d(Float32Array.from(q), [m, d]);
+    // Q C = (C Q^T)^T, as C is symmetric.
+    const product = tf.matMul(block, covariance);
     const w = Float64Array.from(await product.data());
     block.dispose();
     product.dispose();
-    // Rayleigh-Ritz: T = Q^T C Q, diagonalised on the host.
+    // Rayleigh-Ritz: T = Q C Q^T, diagonalised on the host.
     const t = new Float64Array(m * m);
     for (let a = 0; a < m; a++) {
       for (let b = a; b < m; b++) {
         let s = 0;
-        for (let r = 0; r < d; r++) s += q[r * m + a] * w[r * m + b];
+        for (let r = 0; r < d; r++) s += q[a * d + r] * w[b * d + r];
         t[a * m + b] = s;
         t[b * m + a] = s;
       }
@@ -185,39 +192,15 @@ async function subspaceEigen(
     if (moved <= tolerance * Math.abs(values[0]) || iteration >= maxIterations) {
       const vectors = new Float64Array(k * d);
       for (let i = 0; i < k; i++) {
-        for (let r = 0; r < d; r++) {
-          let s = 0;
-          for (let a = 0; a < m; a++) s += q[r * m + a] * ritz.vectors[i * m + a];
-          vectors[i * d + r] = s;
+        for (let a = 0; a < m; a++) {
+          const coefficient = ritz.vectors[i * m + a];
+          for (let r = 0; r < d; r++) vectors[i * d + r] += coefficient * q[a * d + r];
         }
       }
       return { values, vectors, iterations: iteration };
     }
     previous = values;
     q = w;
-    orthonormalizeColumns(q, d, m, random);
-  }
-}
-
-/** Orthonormalises the columns of `a` (`[rows, cols]` row-major) in place: modified Gram-Schmidt, twice. */
-function orthonormalizeColumns(a: Float64Array, rows: number, cols: number, random: Random): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < cols; j++) {
-      for (let i = 0; i < j; i++) {
-        let dot = 0;
-        for (let r = 0; r < rows; r++) dot += a[r * cols + i] * a[r * cols + j];
-        for (let r = 0; r < rows; r++) a[r * cols + j] -= dot * a[r * cols + i];
-      }
-      let norm = 0;
-      for (let r = 0; r < rows; r++) norm += a[r * cols + j] ** 2;
-      norm = Math.sqrt(norm);
-      if (norm < 1e-10) {
-        // A direction the data cannot reach (rank-deficient covariance): any new direction will do.
-        for (let r = 0; r < rows; r++) a[r * cols + j] = random.normal();
-        j -= 1;
-        continue;
-      }
-      for (let r = 0; r < rows; r++) a[r * cols + j] /= norm;
-    }
+    orthonormalizeRows(q, m, d, refill);
   }
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'module';
 import * as path from 'path';
 
 /** One Jupyter display output: MIME type to payload (strings; binary payloads base64), as in `display_data`. */
@@ -63,6 +64,63 @@ function jupyterModulePaths(): string[] {
   modulePaths = paths;
   return paths;
 }
+
+/** The part of a zeromq (v6) module this file patches: the socket classes tslab uses. */
+export interface ZeromqModule {
+  Publisher: { prototype: object };
+  Router: { prototype: object };
+}
+
+type Send = (this: object, message: unknown) => Promise<void>;
+const sendQueues = new WeakMap<object, Promise<unknown>>();
+const serialized = Symbol.for('replearn.serializedSends');
+
+/**
+ * Makes each zeromq Publisher and Router socket (tslab's iopub and shell) wait for its previous
+ * send before starting the next. zeromq 6 sends synchronously 512 times in a row, then delays one
+ * send, and any send issued while that one is pending throws "Socket is busy writing" (EBUSY).
+ * tslab 1.0.22 never awaits its sends, so under steady output (a progress line, a large figure)
+ * the kernel died of an unhandled EBUSY. Queueing keeps the order of messages and removes the
+ * race. The native `send` is read-only, so the queued one is defined on the subclasses. Returns
+ * false when a class has no `send` to wrap.
+ */
+export function serializeSocketSends(zmq: ZeromqModule): boolean {
+  let ok = true;
+  for (const proto of [zmq.Publisher.prototype, zmq.Router.prototype] as Record<string | symbol, unknown>[]) {
+    if (proto[serialized] === true) continue;
+    const original = proto.send;
+    if (typeof original !== 'function') {
+      ok = false;
+      continue;
+    }
+    const queued: Send = function (this: object, message: unknown) {
+      const previous = sendQueues.get(this) ?? Promise.resolve();
+      const result = previous.then(() => (original as Send).call(this, message));
+      sendQueues.set(this, result.catch(() => undefined));
+      return result;
+    };
+    Object.defineProperty(proto, 'send', { value: queued, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(proto, serialized, { value: true });
+  }
+  return ok;
+}
+
+/** Applies `serializeSocketSends` to the zeromq that the running tslab kernel loaded, if any. */
+function guardKernelSockets(): void {
+  for (const candidate of jupyterModulePaths()) {
+    if (require.cache[candidate] === undefined) continue;
+    try {
+      const kernelRequire = createRequire(candidate);
+      const zeromqPath = kernelRequire.resolve('zeromq');
+      const zmq = require.cache[zeromqPath]?.exports as ZeromqModule | undefined;
+      if (zmq !== undefined) serializeSocketSends(zmq);
+    } catch {
+      // No zeromq next to this tslab: nothing to guard.
+    }
+  }
+}
+
+guardKernelSockets();
 
 /** True when code runs inside a tslab kernel that can show rich output. */
 export function inNotebook(): boolean {

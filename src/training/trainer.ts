@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { EventLoopYielder } from '../core/event-loop';
 import type { Dataset } from '../data/dataset';
 import type { HostBatch } from '../data/batches';
 import { batchCount, batches } from '../data/batches';
@@ -184,6 +185,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
   checkOptions(options);
   const { epochs, batchSize, seed } = options;
   const monitor = options.monitor ?? 'total';
+  const monitorName = monitor === 'total' ? 'loss' : monitor;
   const minDelta = options.minDelta ?? 0;
   const restoreBest = options.restoreBestWeights ?? true;
   const toBatch = options.toBatch ?? defaultToBatch;
@@ -230,6 +232,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
     let samplesThisCall = 0;
     const batchesPerEpoch = batchCount(options.train.count, batchSize);
     const progress = showProgress ? new ProgressLine() : undefined;
+    const yielder = new EventLoopYielder();
     let stoppedEarly = false;
 
     for (let epoch = startEpoch; epoch <= epochs; epoch++) {
@@ -272,6 +275,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
             formatTrainingProgress({ epoch, epochs, batch: hb.index + 1, batches: batchesPerEpoch, loss: losses.total, samplesPerSecond: rate, secondsLeft: remaining / rate }),
           );
         }
+        await yielder.maybeYield();
       }
       const trainLosses = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
       const validation = options.validation === undefined ? undefined : await evaluateLoss(model, options.validation, { batchSize: options.evaluationBatchSize, toBatch });
@@ -292,8 +296,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       state.history.push(log);
       state.epoch = epoch;
       progress?.update(
-        `epoch ${epoch}/${epochs}  train ${monitor} ${trainLosses[monitor]?.toPrecision(4)}` +
-          (validation === undefined ? '' : `  validation ${monitor} ${validation[monitor]?.toPrecision(4)}`) +
+        `epoch ${epoch}/${epochs}  train ${monitorName} ${trainLosses[monitor]?.toPrecision(4)}` +
+          (validation === undefined ? '' : `  validation ${monitorName} ${validation[monitor]?.toPrecision(4)}`) +
           `  ${Math.round(log.samplesPerSecond).toLocaleString('en-US')} samples/s`,
         true,
       );
@@ -320,9 +324,9 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
     }
     const seconds = (performance.now() - started) / 1000;
     progress?.done(
-      `trained epochs ${startEpoch}-${state.epoch} of ${epochs} in ${formatDuration(seconds)}` +
+      (startEpoch > epochs ? `nothing to train: the checkpoint is at epoch ${state.epoch} of ${epochs}` : `trained epochs ${startEpoch}-${state.epoch} of ${epochs} in ${formatDuration(seconds)}`) +
         (stoppedEarly ? ' (stopped early)' : '') +
-        `; best ${options.validation === undefined ? 'train' : 'validation'} ${monitor} ${state.bestLoss.toPrecision(4)} at epoch ${state.bestEpoch}`,
+        `; best ${options.validation === undefined ? 'train' : 'validation'} ${monitorName} ${state.bestLoss.toPrecision(4)} at epoch ${state.bestEpoch}`,
     );
     return {
       history: state.history,

@@ -7,7 +7,7 @@ import { scatterByLabel } from './scatter';
 /** Options of `lossCurves`. */
 export interface LossCurvesOptions {
   title: string;
-  /** Loss terms to draw. Default: every term of the first epoch. */
+  /** Loss terms to draw. Default: `total` alone when it has at most one part, else `total` and every part. */
   terms?: readonly string[];
   /** Title of the y axis. Default `loss per example`. */
   yTitle?: string;
@@ -20,14 +20,17 @@ export interface LossCurvesOptions {
 /** Loss curves of a training run: each term on the training set (solid) and the validation set (dashed), against epoch. */
 export function lossCurves(history: readonly EpochLog[], options: LossCurvesOptions): FigureSpec {
   if (history.length === 0) throw new Error('lossCurves: the history is empty (train for at least one epoch)');
-  const terms = options.terms ?? Object.keys(history[0].train);
+  const parts = Object.keys(history[0].train).filter((t) => t !== 'total');
+  // A single part equals the total: drawing both would show the same curve twice.
+  const terms = options.terms ?? (parts.length >= 2 ? ['total', ...parts] : ['total']);
   const prefix = options.name === undefined ? '' : `${options.name} `;
   const x = history.map((h) => h.epoch);
   const curves = terms.flatMap((term) => {
     if (!(term in history[0].train)) throw new Error(`lossCurves: no loss term "${term}" (terms: ${Object.keys(history[0].train).join(', ')})`);
-    const train = { name: `${prefix}${term} (train)`, x, y: history.map((h) => h.train[term]) };
+    const label = term === 'total' ? 'loss' : term;
+    const train = { name: `${prefix}${label} (train)`, x, y: history.map((h) => h.train[term]) };
     const hasValidation = history.every((h) => h.validation?.[term] !== undefined);
-    return hasValidation ? [train, { name: `${prefix}${term} (validation)`, x, y: history.map((h) => h.validation?.[term] ?? Number.NaN), dashed: true }] : [train];
+    return hasValidation ? [train, { name: `${prefix}${label} (validation)`, x, y: history.map((h) => h.validation?.[term] ?? Number.NaN), dashed: true }] : [train];
   });
   return lineChart({ title: options.title, xTitle: 'epoch', yTitle: options.yTitle ?? 'loss per example', curves, logY: options.logY });
 }

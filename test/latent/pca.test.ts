@@ -112,3 +112,40 @@ describe('Pca', () => {
     pca.dispose();
   });
 });
+
+describe('principalAngles', () => {
+  it('is zero for the same subspace in another basis and right for a hand case', async () => {
+    const { principalAngles } = await import('../../src/latent/principal-angles');
+    // span{e1, e2} vs span{e1 + e2, e1 - e2}: the same plane
+    const same = principalAngles([1, 0, 0, 0, 1, 0], [1, 1, 0, 1, -1, 0], 2, 3);
+    same.forEach((t) => close(t, 0, 1e-7, 'same plane'));
+    // span{e1, e2} vs span{e1, cos(0.3) e2 + sin(0.3) e3}: angles 0 and 0.3
+    const tilted = principalAngles([1, 0, 0, 0, 1, 0], [1, 0, 0, 0, Math.cos(0.3), Math.sin(0.3)], 2, 3);
+    close(tilted[0], 0, 1e-7, 'first angle');
+    close(tilted[1], 0.3, 1e-7, 'second angle');
+    assert.throws(() => principalAngles([1, 0, 2, 0], [1, 0, 0, 1], 2, 2), /row 1 depends on the rows before it/);
+  });
+});
+
+describe('Pca on rank-deficient wide data', () => {
+  it('the subspace method finds the few real directions when the block is wider than the data rank', async () => {
+    const random = new Random(4);
+    const d = 150;
+    const rank = 4;
+    const axes = Array.from({ length: rank }, () => Array.from({ length: d }, () => random.normal()));
+    const scales = [4, 3, 2, 1];
+    const x = new Float32Array(300 * d);
+    for (let i = 0; i < 300; i++) {
+      const coefficients = scales.map((s) => s * random.normal());
+      for (let c = 0; c < d; c++) x[i * d + c] = axes.reduce((sum, axis, a) => sum + coefficients[a] * axis[c], 0);
+    }
+    const data = makeDataset({ x, featureShape: [d] });
+    const subspace = await Pca.fit(data, { components: 3, method: 'subspace', tolerance: 1e-10 });
+    const exact = await Pca.fit(data, { components: 3, method: 'exact' });
+    for (let i = 0; i < 3; i++) close(subspace.explainedVariance[i], exact.explainedVariance[i], 1e-3 * exact.explainedVariance[0], `variance ${i}`);
+    const ratio = subspace.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+    assert.ok(ratio > 0.9 && ratio <= 1 + 1e-6, `explained ratio ${ratio}`);
+    subspace.dispose();
+    exact.dispose();
+  });
+});

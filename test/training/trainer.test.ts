@@ -207,3 +207,21 @@ describe('checkpoints', () => {
     model.dispose();
   });
 });
+
+describe('resuming a finished run', () => {
+  it('trains nothing more and restores the best weights', async () => {
+    const ckpt = path.join(dir, 'finished');
+    const model = new ToyModel(0.2);
+    const options = { train: toyData(4), validation: toyData(2), epochs: 3, batchSize: 4, seed: 1, progress: false, optimizer: 'sgd' as const, learningRate: 0.05 };
+    const first = await train(model, { ...options, checkpointDir: ckpt });
+    const w = model.w.dataSync()[0];
+    const again = new ToyModel(0.2);
+    const second = await train(again, { ...options, checkpointDir: ckpt });
+    assert.equal(second.startEpoch, 4);
+    assert.equal(second.bestEpoch, first.bestEpoch);
+    assert.equal(second.history.length, 3);
+    assert.equal(again.w.dataSync()[0], w);
+    model.dispose();
+    again.dispose();
+  });
+});

@@ -60,7 +60,12 @@ describe('training figures', () => {
     assert.deepEqual(fig.data[1].y, [4, 3]);
     assert.deepEqual(fig.data[1].line, { dash: 'dash' });
     assert.equal(fig.layout.xaxis?.title?.text, 'epoch');
+    assert.equal(fig.data[0].name, 'loss (train)');
     assert.throws(() => lossCurves([log(1, 3, 4)], { title: 't', terms: ['kl'] }), /no loss term "kl" \(terms: total\)/);
+    const parts = (epoch: number): EpochLog => ({ epoch, train: { total: 3, reconstruction: 2, kl: 1 }, seconds: 1, samplesPerSecond: 1, improved: true });
+    assert.deepEqual(lossCurves([parts(1)], { title: 't' }).data.map((t) => t.name), ['loss (train)', 'reconstruction (train)', 'kl (train)']);
+    const single = (epoch: number): EpochLog => ({ epoch, train: { total: 3, reconstruction: 3 }, seconds: 1, samplesPerSecond: 1, improved: true });
+    assert.deepEqual(lossCurves([single(1)], { title: 't' }).data.map((t) => t.name), ['loss (train)']);
     assert.throws(() => lossCurves([], { title: 't' }), /history is empty/);
   });
 
