@@ -5,7 +5,7 @@ export { environmentVersions } from './environment';
 export type { EnvironmentVersions } from './environment';
 export { byProfile, currentProfile, profileNames } from './profile';
 export type { ProfileName } from './profile';
-export { check, checkClose } from './core/assert';
+export { check, checkClose, checkPositiveInt } from './core/assert';
 export type { AxisTitles, FigureSpec, PlotlyAxis, PlotlyLayout, PlotlyTrace } from './viz/figure-spec';
 export { lineChart } from './viz/line-chart';
 export type { Curve, LineChartOptions } from './viz/line-chart';

@@ -6,6 +6,12 @@ export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`check failed: ${message}`);
 }
 
+/** Returns `value` when it is a positive integer; otherwise throws an error naming `what` and the value. */
+export function checkPositiveInt(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
 /**
  * Checks that two arrays of numbers agree elementwise within `tolerance` (absolute plus relative);
  * the error names `what`, the first index that differs, and both values.

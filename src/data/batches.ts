@@ -1,3 +1,4 @@
+import { checkPositiveInt } from '../core/assert';
 import { mixSeed, Random } from '../core/random';
 import type { Dataset } from './dataset';
 import { featureSize } from './dataset';
@@ -40,7 +41,7 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
 /** Yields the dataset in batches, reshuffled each epoch from `(seed, epoch)` (values are copied). */
 export function* batches(dataset: Dataset, options: BatchOptions): Generator<HostBatch> {
   const { batchSize } = options;
-  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  checkPositiveInt(batchSize, 'batchSize');
   const shuffle = options.shuffle ?? true;
   if (shuffle && options.seed === undefined) throw new Error('batches: shuffle needs a seed');
   const order = shuffle ? epochOrder(dataset.count, options.seed ?? 0, options.epoch ?? 1) : undefined;

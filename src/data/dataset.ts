@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
 
 /**
  * A dataset held on the host: `x` is `[count, ...featureShape]` in row-major order, `labels` (when
@@ -72,7 +73,7 @@ export function subset(dataset: Dataset, indices: ArrayLike<number>): Dataset {
 
 /** The first `count` examples (all of them when `count` is larger). */
 export function take(dataset: Dataset, count: number): Dataset {
-  if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`take: count must be a positive integer, got ${count}`);
+  checkPositiveInt(count, 'take: count');
   const n = Math.min(count, dataset.count);
   const size = featureSize(dataset);
   return {

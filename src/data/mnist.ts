@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import type { Dataset } from './dataset';
 import { makeDataset, subset } from './dataset';
@@ -82,9 +83,7 @@ export interface MnistSplitOptions {
  */
 export function mnistSplits(options: MnistSplitOptions): { train: Dataset; validation: Dataset; test: Dataset } {
   const { trainCount, validationCount, testCount } = options;
-  for (const [name, value] of Object.entries({ trainCount, validationCount, testCount })) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
-  }
+  for (const [name, value] of Object.entries({ trainCount, validationCount, testCount })) checkPositiveInt(value, name);
   if (trainCount + validationCount > expectedCount.train) {
     throw new Error(`trainCount + validationCount = ${trainCount + validationCount}, more than the ${expectedCount.train} MNIST training digits`);
   }

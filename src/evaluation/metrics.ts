@@ -27,18 +27,21 @@ export async function predictClasses(model: { predict(x: tf.Tensor): tf.Tensor1D
  * via the model's `reconstruct`; comparable across models and with PCA.
  */
 export async function reconstructionMse(model: { reconstruct(x: tf.Tensor): tf.Tensor }, dataset: Dataset, batchSize = 1024): Promise<number> {
+  const total = await sumOverBatches(dataset, batchSize, (x) => tf.squaredDifference(x, model.reconstruct(x)).sum());
+  return total / dataset.x.length;
+}
+
+/** Sum over the dataset of `perBatch(x)` (a scalar per batch), accumulated on the device and read back once. */
+async function sumOverBatches(dataset: Dataset, batchSize: number, perBatch: (x: tf.Tensor) => tf.Tensor): Promise<number> {
   let sum: tf.Scalar = tf.scalar(0);
   for (const hb of batches(dataset, { batchSize, shuffle: false })) {
-    const next = tf.tidy(() => {
-      const x = tf.tensor(hb.x, [hb.size, ...dataset.featureShape]);
-      return sum.add(tf.squaredDifference(x, model.reconstruct(x)).sum()) as tf.Scalar;
-    });
+    const next = tf.tidy(() => sum.add(perBatch(tf.tensor(hb.x, [hb.size, ...dataset.featureShape]))) as tf.Scalar);
     sum.dispose();
     sum = next;
   }
   const total = (await sum.data())[0];
   sum.dispose();
-  return total / dataset.x.length;
+  return total;
 }
 
 /**
@@ -47,19 +50,10 @@ export async function reconstructionMse(model: { reconstruct(x: tf.Tensor): tf.T
  * autoencoder minimises, per pixel, so models trained on different losses can be compared on it.
  */
 export async function reconstructionBce(model: { reconstruct(x: tf.Tensor): tf.Tensor }, dataset: Dataset, batchSize = 1024): Promise<number> {
-  let sum: tf.Scalar = tf.scalar(0);
-  for (const hb of batches(dataset, { batchSize, shuffle: false })) {
-    const next = tf.tidy(() => {
-      const x = tf.tensor(hb.x, [hb.size, ...dataset.featureShape]);
-      const p = model.reconstruct(x).clipByValue(1e-7, 1 - 1e-7);
-      const ce = x.mul(p.log()).add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log())).neg().sum();
-      return sum.add(ce) as tf.Scalar;
-    });
-    sum.dispose();
-    sum = next;
-  }
-  const total = (await sum.data())[0];
-  sum.dispose();
+  const total = await sumOverBatches(dataset, batchSize, (x) => {
+    const p = model.reconstruct(x).clipByValue(1e-7, 1 - 1e-7);
+    return x.mul(p.log()).add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log())).neg().sum();
+  });
   return total / dataset.x.length;
 }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../core/random';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
+import { flattenInput } from '../nn/dense';
 import { orthonormalizeRows } from './orthonormal';
 import { symmetricEigen } from './symmetric-eigen';
 
@@ -137,11 +138,7 @@ export class Pca {
   }
 
   private flat(x: tf.Tensor): tf.Tensor2D {
-    const per = x.shape.slice(1).reduce((a, b) => a * b, 1);
-    if (x.rank < 2 || per !== this.inputDim) {
-      throw new Error(`Pca: expected x of shape [batch, ${this.inputDim}], got [${x.shape.join(', ')}]`);
-    }
-    return x.reshape([x.shape[0], this.inputDim]);
+    return flattenInput(x, this.inputDim, 'Pca');
   }
 }
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
-import { activate, applyStack, checkActivation, checkPositiveInt, createDense, flattenInput, uniqueScope } from '../nn/dense';
+import { activate, applyStack, checkActivation, createDense, flattenInput, uniqueScope } from '../nn/dense';
 import type { LossTerms, RepresentationModel, TrainBatch } from './model';
 
 /** Reconstruction losses of an autoencoder. */

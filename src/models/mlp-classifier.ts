@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import { softmaxCrossEntropy } from '../losses';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
-import { applyDense, applyStack, checkActivation, checkPositiveInt, createDense, flattenInput, uniqueScope } from '../nn/dense';
+import { applyDense, applyStack, checkActivation, createDense, flattenInput, uniqueScope } from '../nn/dense';
 import type { LossTerms, TrainableModel, TrainBatch } from './model';
 
 /** Config of `MlpClassifier`. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../core/random';
+import type { Random } from '../core/random';
 
 /** Activation functions a dense layer can apply. */
 export type Activation = 'linear' | 'relu' | 'elu' | 'tanh' | 'sigmoid';
@@ -101,10 +101,4 @@ export function flattenInput(x: tf.Tensor, inputDim: number, what: string): tf.T
     throw new Error(`${what}: expected x of shape [batch, ${inputDim}] (or [batch, ...] with ${inputDim} values per example), got [${x.shape.join(', ')}]`);
   }
   return x.rank === 2 ? (x as tf.Tensor2D) : x.reshape([x.shape[0], inputDim]);
-}
-
-/** Throws unless `value` is a positive integer, naming the config field. */
-export function checkPositiveInt(value: number, field: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${field} must be a positive integer, got ${value}`);
-  return value;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
 import { EventLoopYielder } from '../core/event-loop';
 import type { Dataset } from '../data/dataset';
 import type { HostBatch } from '../data/batches';
@@ -151,13 +152,10 @@ export async function evaluateLoss(
 }
 
 function checkOptions(options: TrainOptions): void {
-  const positiveInt = (v: number | undefined, name: string) => {
-    if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new Error(`${name} must be a positive integer, got ${v}`);
-  };
-  positiveInt(options.epochs, 'epochs');
-  positiveInt(options.batchSize, 'batchSize');
-  positiveInt(options.evaluationBatchSize, 'evaluationBatchSize');
-  positiveInt(options.patience, 'patience');
+  checkPositiveInt(options.epochs, 'epochs');
+  checkPositiveInt(options.batchSize, 'batchSize');
+  if (options.evaluationBatchSize !== undefined) checkPositiveInt(options.evaluationBatchSize, 'evaluationBatchSize');
+  if (options.patience !== undefined) checkPositiveInt(options.patience, 'patience');
   if (!Number.isSafeInteger(options.seed)) throw new Error(`seed must be an integer, got ${options.seed}`);
   if (options.train.count === 0) throw new Error('the training set is empty');
   if (options.validation !== undefined) {

@@ -1,4 +1,5 @@
 import { PNG } from 'pngjs';
+import { checkPositiveInt } from '../core/assert';
 import { glyphHeight, glyphRows, glyphWidth, textWidth } from './bitmap-font';
 
 /** One labelled row of images: `images` holds `count` images of `height x width` values, row-major. */
@@ -36,7 +37,7 @@ export function imageGridPng(options: ImageGridOptions): Uint8Array {
   const [low, high] = options.range ?? [0, 1];
   if (rows.length === 0) throw new Error('imageGridPng: rows must not be empty');
   for (const [name, v] of [['height', height], ['width', width], ['scale', scale]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`imageGridPng: ${name} must be a positive integer, got ${v}`);
+    checkPositiveInt(v, `imageGridPng: ${name}`);
   }
   if (!(high > low)) throw new Error(`imageGridPng: range must be [low, high] with high > low, got [${low}, ${high}]`);
   const per = height * width;
