@@ -10,7 +10,7 @@ import { formatDuration, formatTrainingProgress, ProgressLine } from '../noteboo
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { OptimizerName } from './optimizer';
 import { Optimizer } from './optimizer';
-import { assignFromCheckpoint, modelMeta } from './weights';
+import { assignFromCheckpoint, modelMeta, weightTensors } from './weights';
 
 /** Loss terms as plain numbers, e.g. `{ total: 95.2, reconstruction: 95.2 }`. */
 export type LossValues = Record<string, number>;
@@ -302,7 +302,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       if (options.checkpointDir !== undefined) {
         await saveCheckpoint(options.checkpointDir, {
           tensors: [
-            ...model.namedVariables.map((v) => ({ name: `weights/${v.name}`, tensor: v.variable as tf.Tensor })),
+            ...weightTensors(model),
             ...optimizer.stateTensors().map((t) => ({ name: `optimizer/${t.name}`, tensor: t.tensor })),
             ...(best === undefined ? [] : model.namedVariables.map((v, i) => ({ name: `best/${v.name}`, tensor: (best as tf.Tensor[])[i] }))),
           ],

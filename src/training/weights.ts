@@ -55,10 +55,15 @@ export function assignFromCheckpoint(checkpoint: LoadedCheckpoint, model: Traina
   });
 }
 
+/** The model's variables named as checkpoints store them (`weights/<name>`), which `loadWeights` reads. */
+export function weightTensors(model: TrainableModel): { name: string; tensor: tf.Tensor }[] {
+  return model.namedVariables.map((v) => ({ name: `weights/${v.name}`, tensor: v.variable }));
+}
+
 /** Saves the model's weights, kind and config to `dir` (atomically; see `saveCheckpoint`). */
 export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
   await saveCheckpoint(dir, {
-    tensors: model.namedVariables.map((v) => ({ name: `weights/${v.name}`, tensor: v.variable })),
+    tensors: weightTensors(model),
     meta: { kind: 'weights', ...modelMeta(model) },
   });
 }
