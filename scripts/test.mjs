@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { root } from './setup.mjs';
 
-const slow = new Set(['notebooks.test.ts', 'html-export.browser.test.ts']);
+const slow = new Set(['notebooks.test.ts', 'html-export.browser.test.ts', 'jupyterlab.browser.test.ts']);
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
