@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/browser';
+import { runNotebooksSmoke } from './support/notebook-runner';
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'build', 'test-browser');
-const executablePath = process.env.REPLEARN_CHROMIUM ?? '/usr/bin/chromium';
 
 describe('the HTML export of the executed 00 notebook in headless Chromium', () => {
   let browser: Browser;
 
   before(() => {
-    assert.ok(fs.existsSync(executablePath), `Chromium not found at ${executablePath}: install Debian's chromium (apt-get install chromium) or set REPLEARN_CHROMIUM`);
-    const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebooks.mjs'), '00-environment'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, REPLEARN_PROFILE: 'smoke', REPLEARN_OUT: out },
-      timeout: 10 * 60 * 1000,
-    });
+    const run = runNotebooksSmoke(['00-environment'], out);
     assert.equal(run.status, 0, `executing 00-environment failed:\n${run.stdout}\n${run.stderr}`);
   });
 
@@ -28,11 +22,7 @@ describe('the HTML export of the executed 00 notebook in headless Chromium', () 
   });
 
   it('draws the Plotly figure as SVG, shows the table, and logs no console error', async () => {
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {

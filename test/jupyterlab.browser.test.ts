@@ -4,11 +4,12 @@
 // notebooks are then opened again by a second server that does not know their signatures
 // (untrusted, as on another machine) and their figures must still draw. Screenshots go to build/ui/.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
+import { runNotebooksSmoke } from './support/notebook-runner';
 import { startJupyterLab, type JupyterServer } from './support/jupyter-server';
 import {
   cells,
@@ -24,7 +25,6 @@ import {
 } from './support/jupyterlab-page';
 
 const root = path.join(__dirname, '..');
-const executablePath = process.env.REPLEARN_CHROMIUM ?? '/usr/bin/chromium';
 const shots = path.join(root, 'build', 'ui');
 const notebooks = ['00-environment', '02-autoencoders'];
 
@@ -120,16 +120,11 @@ describe('JupyterLab with the tslab kernel in headless Chromium', () => {
   }
 
   before(async () => {
-    assert.ok(fs.existsSync(executablePath), `Chromium not found at ${executablePath}: install Debian's chromium (apt-get install chromium) or set REPLEARN_CHROMIUM`);
     fs.rmSync(runDir, { recursive: true, force: true });
     fs.mkdirSync(notebookDir, { recursive: true });
     fs.mkdirSync(shots, { recursive: true });
     for (const name of notebooks) fs.copyFileSync(path.join(root, 'notebooks', `${name}.ipynb`), path.join(notebookDir, `${name}.ipynb`));
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   beforeEach(() => {
@@ -274,12 +269,7 @@ describe('JupyterLab with the tslab kernel in headless Chromium', () => {
     await lab.stop();
     // 00 executed headlessly by the notebook runner (nbconvert), as a student gets it from `npm run notebooks`.
     const executed = path.join(runDir, 'executed');
-    const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebooks.mjs'), '00-environment'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, REPLEARN_PROFILE: 'smoke', REPLEARN_OUT: executed },
-      timeout: 10 * 60_000,
-    });
+    const run = runNotebooksSmoke(['00-environment'], executed);
     assert.equal(run.status, 0, `the runner failed:\n${run.stdout}\n${run.stderr}`);
     fs.copyFileSync(path.join(executed, '00-environment.ipynb'), path.join(notebookDir, '00-environment-runner.ipynb'));
 

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { runNotebooksSmoke } from './support/notebook-runner';
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'build', 'test-notebooks');
@@ -17,12 +18,7 @@ interface Row {
 
 describe('every notebook executes in the smoke profile', () => {
   it('runs all notebooks with the tslab kernel and no cell fails', () => {
-    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebooks.mjs')], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, REPLEARN_PROFILE: 'smoke', REPLEARN_OUT: out },
-      timeout: 60 * 60 * 1000,
-    });
+    const result = runNotebooksSmoke([], out, 60 * 60 * 1000);
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Row[];
     const expected = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).length;
     assert.equal(rows.length, expected, 'one summary row per notebook');
