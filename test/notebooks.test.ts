@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { plotlyLibraryMarker } from '../src/notebook/figure';
 import { runNotebooksSmoke } from './support/notebook-runner';
 
 const root = path.join(__dirname, '..');
@@ -26,6 +27,16 @@ describe('every notebook executes in the smoke profile', () => {
     assert.deepEqual(failed.map((row) => `${row.notebook}: ${row.message}`), [], `${result.stdout}\n${result.stderr}`);
     assert.equal(result.status, 0);
     assert.ok(rows.every((row) => row.profile === 'smoke' && row.backend !== 'n/a'));
+  });
+
+  it('every executed notebook carries plotly.js at most once, packed, and stays small enough to commit or mail', () => {
+    const rows = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as (Row & { bytes: number })[];
+    for (const row of rows) {
+      const text = fs.readFileSync(path.join(out, `${row.notebook}.ipynb`), 'utf8');
+      assert.equal(row.bytes, Buffer.byteLength(text), `${row.notebook}: the runner reports the file's size`);
+      assert.ok(text.split(plotlyLibraryMarker).length - 1 <= 1, `${row.notebook}: plotly.js at most once`);
+      assert.ok(row.bytes < 5_000_000, `${row.notebook}: ${(row.bytes / 1e6).toFixed(1)} MB`);
+    }
   });
 
   it('the executed 00 notebook shows the backend report and the self-check', () => {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { randomUUID } from 'crypto';
+import { gzipSync } from 'zlib';
 import type { FigureSpec } from '../viz/figure-spec';
 import { emit, escapeHtml } from './display';
 
@@ -21,15 +22,43 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** The attribute that marks the script carrying plotly.js (at most one per notebook). */
+export const plotlyLibraryMarker = 'data-replearn-plotly-library';
+
+let libraryScript: string | null = null;
+
 /**
- * plotly.js from the plotly.js-dist package, wrapped so that it always sets `window.Plotly`: with
- * `define`, `module` and `exports` shadowed, its UMD header cannot register it with require.js
- * (classic Notebook) or CommonJS instead.
+ * plotly.js from the plotly.js-dist package, gzipped and base64-encoded (2.6 MB instead of 11 MB,
+ * and no JSON escaping of its source in the notebook file), unpacked in the browser with
+ * `DecompressionStream` and evaluated in the global scope. `define`, `module` and `exports` are
+ * shadowed so that its UMD header always sets `window.Plotly` instead of registering with
+ * require.js (classic Notebook) or CommonJS. Built once per process.
  */
 function plotlyLibraryScript(): string {
-  const source = fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8');
-  if (/<\/script/i.test(source)) throw new Error('plotly.js-dist contains "</script" and cannot be inlined');
-  return `<script type="text/javascript">(function (define, module, exports) {\n${source}\n}).call(window, undefined, undefined, undefined);</script>`;
+  if (libraryScript !== null) return libraryScript;
+  const source = fs.readFileSync(require.resolve('plotly.js-dist'));
+  const wrapped = Buffer.concat([
+    Buffer.from('(function (define, module, exports) {\n'),
+    source,
+    Buffer.from('\n}).call(window, undefined, undefined, undefined);\n'),
+  ]);
+  const packed = gzipSync(wrapped, { level: 9 }).toString('base64');
+  const loader = [
+    '(function () {',
+    '  if (window.Plotly || window.__replearnPlotlyLoading) return;',
+    "  if (typeof DecompressionStream === 'undefined') { window.__replearnPlotlyError = 'this browser cannot unpack plotly.js (it lacks DecompressionStream): use a current Chrome, Edge, Firefox or Safari'; return; }",
+    '  window.__replearnPlotlyLoading = true;',
+    `  var text = atob(${JSON.stringify(packed)});`,
+    '  var bytes = new Uint8Array(text.length);',
+    '  for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);',
+    "  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()",
+    '    .then(function (code) { (0, eval)(code); })',
+    "    .catch(function (error) { window.__replearnPlotlyError = 'plotly.js could not be unpacked: ' + error; })",
+    '    .then(function () { window.__replearnPlotlyLoading = false; });',
+    '})();',
+  ].join('\n');
+  libraryScript = `<script type="text/javascript" ${plotlyLibraryMarker}="gzip+base64">\n${loader}\n</script>`;
+  return libraryScript;
 }
 
 /**
@@ -49,6 +78,7 @@ export function figureHtml(figure: FigureSpec, includeLibrary: boolean): string 
     '    var el = document.getElementById(id);',
     '    if (!el) return;',
     '    if (window.Plotly) { window.Plotly.newPlot(el, spec.data, spec.layout, spec.config); return; }',
+    '    if (window.__replearnPlotlyError) { el.textContent = window.__replearnPlotlyError; return; }',
     '    if (++tries > 600) { el.textContent = "plotly.js was not loaded: run the notebook from the top to see this figure."; return; }',
     '    setTimeout(draw, 50);',
     '  }',
@@ -68,7 +98,7 @@ export function figureText(figure: FigureSpec): string {
 /**
  * Shows a Plotly figure as one output holding the Plotly JSON (drawn by JupyterLab's renderer), a
  * `text/html` fallback (Notebook without the renderer, the HTML export) and `text/plain`. The
- * first figure of a kernel session carries plotly.js itself (about 11 MB), so the notebook works
+ * first figure of a kernel session carries plotly.js itself (2.6 MB packed), so the notebook works
  * offline; later figures reuse it.
  */
 export function showFigure(figure: FigureSpec): void {

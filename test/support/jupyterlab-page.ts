@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 
-/** What the test reads back about one cell of the open notebook (no payloads: they can be 11 MB). */
+/** What the test reads back about one cell of the open notebook (no payloads: they can be megabytes). */
 export interface CellReport {
   index: number;
   type: string;
