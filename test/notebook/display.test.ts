@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { deflateSync } from 'node:zlib';
+import fs from 'node:fs';
+import { deflateSync, gunzipSync } from 'node:zlib';
 import { dataFrame } from '../../src/notebook/data-frame';
 import { DisplayBundle, escapeHtml, setDisplaySink } from '../../src/notebook/display';
-import { plotlyMimeType, resetPlotlyLibrary, showFigure } from '../../src/notebook/figure';
+import { plotlyLibraryMarker, plotlyMimeType, resetPlotlyLibrary, showFigure } from '../../src/notebook/figure';
 import { pngSize, showPng } from '../../src/notebook/image';
 import { formatDuration, formatTrainingProgress, ProgressLine } from '../../src/notebook/progress';
 import { showTable } from '../../src/notebook/table';
@@ -39,7 +40,15 @@ describe('showFigure', () => {
     const first = sent[0].bundle.data['text/html'] as string;
     const second = sent[1].bundle.data['text/html'] as string;
     assert.ok(first.length > 1_000_000, `first figure carries plotly.js (${first.length} chars)`);
-    assert.match(first, /\.call\(window, undefined, undefined, undefined\)/);
+    assert.equal(first.split(plotlyLibraryMarker).length - 1, 1, 'one library script');
+    assert.equal((first.match(/<\/script>/g) ?? []).length, 2, 'the library script and the drawing script, nothing else closes');
+    // The packed payload is plotly.js-dist itself, wrapped so that it sets window.Plotly.
+    const packed = /atob\("([A-Za-z0-9+/=]+)"\)/.exec(first);
+    assert.ok(packed, 'a base64 payload');
+    const code = gunzipSync(Buffer.from(packed[1], 'base64')).toString('utf8');
+    assert.ok(code.startsWith('(function (define, module, exports) {\n'));
+    assert.ok(code.trimEnd().endsWith('}).call(window, undefined, undefined, undefined);'));
+    assert.ok(code.includes(fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8')), 'the whole of plotly.js-dist');
     assert.ok(second.length < 10_000, `second figure does not (${second.length} chars)`);
     assert.match(second, /window\.Plotly\.newPlot/);
     assert.equal((second.match(/<\/script>/g) ?? []).length, 1, 'the title\'s "</script>" is escaped inside the script');
