@@ -61,13 +61,12 @@ try {
   fail(error.message);
 }
 
-let app = options.app;
-if (state.mode !== 'venv') {
-  // Debian's fallback has the classic Notebook 6 only.
-  console.log(`[lab] this Jupyter (${state.mode}) has no JupyterLab or Notebook 7; starting the classic Notebook ${state.versions.notebook ?? ''}`);
-  app = 'notebook';
-}
+// Debian's fallback has the classic Notebook 6 only, which takes other option names.
 const classic = state.mode !== 'venv';
+const app = classic ? 'notebook' : options.app;
+if (classic) {
+  console.log(`[lab] this Jupyter (${state.mode}) has no JupyterLab or Notebook 7; starting the classic Notebook ${state.versions.notebook ?? ''}`);
+}
 const serverApp = classic ? 'NotebookApp' : 'ServerApp';
 const args = [
   app,

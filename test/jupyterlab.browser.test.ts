@@ -106,8 +106,8 @@ describe('JupyterLab with the tslab kernel in headless Chromium', () => {
     return page;
   }
 
-  async function server(stateName: string): Promise<JupyterServer> {
-    const started = await startJupyterLab(notebookDir, path.join(runDir, stateName), { REPLEARN_PROFILE: 'smoke' });
+  async function server(stateName: string, app: 'lab' | 'notebook' = 'lab'): Promise<JupyterServer> {
+    const started = await startJupyterLab(notebookDir, path.join(runDir, stateName), { REPLEARN_PROFILE: 'smoke' }, app);
     servers.push(started);
     return started;
   }
@@ -241,8 +241,7 @@ describe('JupyterLab with the tslab kernel in headless Chromium', () => {
     const dir = path.join(notebookDir, 'notebook7');
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(root, 'notebooks', '00-environment.ipynb'), path.join(dir, '00-environment.ipynb'));
-    const classic = await startJupyterLab(notebookDir, path.join(runDir, 'state-notebook7'), { REPLEARN_PROFILE: 'smoke' }, 'notebook');
-    servers.push(classic);
+    const classic = await server('state-notebook7', 'notebook');
     const page = await newPage();
     const kernel = await openNotebook(page, `${classic.base}/notebooks/notebook7/00-environment.ipynb?token=${classic.token}`);
     assert.equal(kernel.displayName, 'TypeScript');
