@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './kernels/wasm-kernels';
 import { currentProfile } from './profile';
 
 /** A TF.js backend replearn can run on, best first. */
@@ -230,6 +231,7 @@ export const nodeBackendLoader: BackendLoader = {
       throw new Error(`${packageName} ${pkg.version} is installed but failed to load: ${message(error)}`);
     }
     const tfjsName = name === 'wasm' ? 'wasm' : 'tensorflow';
+    if (name === 'wasm') registerWasmKernels();
     if (tf.findBackendFactory(tfjsName) === null) throw new Error(`${packageName} loaded but registered no "${tfjsName}" backend`);
     return { tfjsName, packageName, version: pkg.version, requiresGpu: name === 'tensorflow-gpu' };
   },

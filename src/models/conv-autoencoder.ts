@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
+import { Random } from '../core/random';
+import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
+import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
+import { activate, applyDense, checkActivation, createDense, uniqueScope } from '../nn/dense';
+import type { ConvLayer, ConvTransposeLayer, Size2 } from '../nn/conv';
+import { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool } from '../nn/conv';
+import type { ReconstructionLoss } from './dense-autoencoder';
+import type { LossTerms, RepresentationModel, TrainBatch } from './model';
+
+/** Config of `ConvAutoencoder`. */
+export interface ConvAutoencoderConfig {
+  /**
+   * Shape of one example: `[height, width, channels]` for images (e.g. `[28, 28, 1]`), or
+   * `[length, channels]` for 1-D signals. Each spatial size must be divisible by 2^(number of blocks).
+   */
+  inputShape: readonly number[];
+  /** Channels of each encoder block (a `same` convolution then a 2x max-pool), outermost first. E.g. `[32, 32]`. */
+  filters: readonly number[];
+  /** Kernel size (square in 2-D). Default 3. */
+  kernelSize?: number;
+  /**
+   * Size of a dense code after the last block. Default: none, the code is the last feature map,
+   * flattened (the lecture's model: 7 x 7 x 32 = 1568 values for MNIST with filters [32, 32]).
+   */
+  latentDim?: number;
+  /** Activation of the hidden layers. Default `relu`. */
+  activation?: Activation;
+  /** `sigmoid` for data in [0, 1], `linear` for unbounded data. Default `sigmoid`. */
+  outputActivation?: 'sigmoid' | 'linear';
+  /** Default `bce`. */
+  loss?: ReconstructionLoss;
+  seed: number;
+}
+
+/**
+ * A convolutional autoencoder in 2-D (images) or 1-D (signals). Encoder: per entry of `filters`
+ * a `same` convolution with the hidden activation and a 2x max-pool. Decoder: per block, in
+ * reverse, a stride-2 transposed convolution with the hidden activation, then a `same`
+ * convolution to the input's channels with the output activation. With `filters: [32, 32]`,
+ * kernel 3 and MNIST this is the lecture's 28,353-parameter model. A 1-D signal runs as an
+ * image of width 1.
+ */
+export class ConvAutoencoder implements RepresentationModel {
+  readonly name = 'conv-autoencoder';
+  readonly config: Readonly<ConvAutoencoderConfig & Required<Omit<ConvAutoencoderConfig, 'latentDim'>>>;
+  readonly namedVariables: readonly NamedVariable[];
+  readonly trainableVariables: readonly tf.Variable[];
+  /** Shape of the last feature map `[rows, cols, channels]` (cols 1 in 1-D). */
+  readonly codeMapShape: readonly [number, number, number];
+  private readonly image: readonly [number, number, number];
+  private readonly pool: Size2;
+  private readonly inputSize: number;
+  private readonly encoder: ConvLayer[];
+  private readonly decoder: ConvTransposeLayer[];
+  private readonly output: ConvLayer;
+  private readonly toCode?: DenseLayer;
+  private readonly fromCode?: DenseLayer;
+
+  constructor(config: ConvAutoencoderConfig) {
+    const shape = [...config.inputShape];
+    if (shape.length !== 2 && shape.length !== 3) {
+      throw new Error(`inputShape must be [height, width, channels] or [length, channels], got [${shape.join(', ')}]`);
+    }
+    shape.forEach((d, i) => checkPositiveInt(d, `inputShape[${i}]`));
+    if (config.filters.length === 0) throw new Error('filters must name at least one block, e.g. [32, 32]');
+    const full = {
+      inputShape: shape,
+      filters: config.filters.map((f, i) => checkPositiveInt(f, `filters[${i}]`)),
+      kernelSize: checkPositiveInt(config.kernelSize ?? 3, 'kernelSize'),
+      latentDim: config.latentDim === undefined ? undefined : checkPositiveInt(config.latentDim, 'latentDim'),
+      activation: checkActivation(config.activation ?? 'relu', 'activation'),
+      outputActivation: config.outputActivation ?? 'sigmoid',
+      loss: config.loss ?? 'bce',
+      seed: config.seed,
+    };
+    if (full.outputActivation !== 'sigmoid' && full.outputActivation !== 'linear') {
+      throw new Error(`outputActivation must be sigmoid|linear, got "${String(full.outputActivation)}"`);
+    }
+    if (full.loss !== 'bce' && full.loss !== 'mse') throw new Error(`loss must be bce|mse, got "${String(full.loss)}"`);
+    if (full.loss === 'bce' && full.outputActivation !== 'sigmoid') {
+      throw new Error('loss "bce" needs outputActivation "sigmoid" (cross-entropy is defined for outputs in (0, 1))');
+    }
+    const oneD = shape.length === 2;
+    this.image = oneD ? [shape[0], 1, shape[1]] : [shape[0], shape[1], shape[2]];
+    this.pool = oneD ? [2, 1] : [2, 2];
+    const factor = 2 ** full.filters.length;
+    const spatial = oneD ? [shape[0]] : [shape[0], shape[1]];
+    if (spatial.some((d) => d % factor !== 0)) {
+      throw new Error(
+        `inputShape [${shape.join(', ')}]: with ${full.filters.length} pooling blocks every spatial size must be divisible by ${factor} so that the decoder restores it exactly`,
+      );
+    }
+    this.config = full;
+    this.inputSize = shape.reduce((a, b) => a * b, 1);
+    const k: Size2 = oneD ? [full.kernelSize, 1] : [full.kernelSize, full.kernelSize];
+
+    const random = new Random(full.seed);
+    const scope = uniqueScope(this.name);
+    const registry: NamedVariable[] = [];
+    const channels = [this.image[2], ...full.filters];
+    this.encoder = full.filters.map((f, i) => createConv(k, channels[i], f, [1, 1], full.activation, random, scope, `encoder/${i}`, registry));
+    this.codeMapShape = [this.image[0] / factor, oneD ? 1 : this.image[1] / factor, full.filters[full.filters.length - 1]];
+    const mapSize = this.codeMapShape[0] * this.codeMapShape[1] * this.codeMapShape[2];
+    if (full.latentDim !== undefined) {
+      this.toCode = createDense(mapSize, full.latentDim, 'linear', random, scope, 'encoder/code', registry);
+      this.fromCode = createDense(full.latentDim, mapSize, full.activation, random, scope, 'decoder/code', registry);
+    }
+    const back = [...full.filters].reverse();
+    this.decoder = back.map((f, i) => createConvTranspose(k, i === 0 ? back[0] : back[i - 1], f, this.pool, full.activation, random, scope, `decoder/${i}`, registry));
+    // Linear here: the output activation is applied in `decode`, and BCE uses the logits.
+    this.output = createConv(k, back[back.length - 1], this.image[2], [1, 1], 'linear', random, scope, 'decoder/output', registry);
+    this.namedVariables = registry;
+    this.trainableVariables = registry.map((v) => v.variable);
+  }
+
+  /** Size of a code: `latentDim`, or the flattened last feature map. */
+  get latentDim(): number {
+    return this.config.latentDim ?? this.codeMapShape[0] * this.codeMapShape[1] * this.codeMapShape[2];
+  }
+
+  /** `x` as `[batch, rows, cols, channels]`; any shape with the right number of values per example. */
+  private asImage(x: tf.Tensor, what: string): tf.Tensor4D {
+    const perExample = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (x.rank < 2 || perExample !== this.inputSize) {
+      throw new Error(`${this.name}.${what}: expected x of shape [batch, ${this.config.inputShape.join(', ')}] (or ${this.inputSize} values per example), got [${x.shape.join(', ')}]`);
+    }
+    return x.reshape([x.shape[0], ...this.image]);
+  }
+
+  /** Codes `[batch, latentDim]` of `x` `[batch, ...inputShape]`. */
+  encode(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h = this.asImage(x, 'encode');
+      for (const layer of this.encoder) h = maxPool(applyConv(layer, h), this.pool);
+      const flat = h.reshape([h.shape[0], -1]) as tf.Tensor2D;
+      return this.toCode === undefined ? flat : applyDense(this.toCode, flat);
+    });
+  }
+
+  /** Decoder output before the output activation, `[batch, rows, cols, channels]`. */
+  private decodeLogits(z: tf.Tensor2D): tf.Tensor4D {
+    if (z.rank !== 2 || z.shape[1] !== this.latentDim) {
+      throw new Error(`${this.name}.decode: expected z of shape [batch, ${this.latentDim}], got [${z.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => {
+      const flat = this.fromCode === undefined ? z : applyDense(this.fromCode, z);
+      let h = flat.reshape([z.shape[0], ...this.codeMapShape]) as tf.Tensor4D;
+      for (const layer of this.decoder) h = applyConvTranspose(layer, h);
+      return applyConv(this.output, h);
+    });
+  }
+
+  /** Reconstructions `[batch, ...inputShape]` of codes `z`. */
+  decode(z: tf.Tensor2D): tf.Tensor {
+    return tf.tidy(() => activate(this.decodeLogits(z), this.config.outputActivation).reshape([z.shape[0], ...this.config.inputShape]));
+  }
+
+  /** `decode(encode(x))`, shaped like `x`. */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.decode(this.encode(x)).reshape(x.shape));
+  }
+
+  /** The code of `x` (deterministic: `encode`). */
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return this.encode(x);
+  }
+
+  /** `{ total, reconstruction }`: the reconstruction loss summed over every value of an example, batch-mean. */
+  computeLoss(batch: TrainBatch): LossTerms {
+    return tf.tidy(() => {
+      const x = this.asImage(batch.x, 'computeLoss').reshape([batch.x.shape[0], this.inputSize]) as tf.Tensor2D;
+      const logits = this.decodeLogits(this.encode(x)).reshape([x.shape[0], this.inputSize]) as tf.Tensor2D;
+      const reconstruction =
+        this.config.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, activate(logits, this.config.outputActivation));
+      return { total: reconstruction, reconstruction: reconstruction.clone() };
+    });
+  }
+
+  /** Frees the weights. */
+  dispose(): void {
+    for (const v of this.trainableVariables) v.dispose();
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { checkClose } from '../../src/core/assert';
+import { Random } from '../../src/core/random';
+import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
+import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
+import type { TrainableModel } from '../../src/models/model';
+import { Vae } from '../../src/models/vae';
+
+before(async () => {
+  registerWasmKernels();
+  await tf.setBackend('wasm');
+  await tf.setBackend('cpu');
+});
+
+function values(n: number, seed: number): Float32Array {
+  const r = new Random(seed);
+  return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
+}
+
+/** Runs `f` on `backend` and reads every output back to the host. */
+async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = f();
+  const read = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(outs);
+  return read;
+}
+
+describe('wasm Conv2DBackpropFilter (im2col composite)', () => {
+  const cases: { name: string; x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: 'same' | 'valid' | number }[] = [
+    { name: '3x3 same stride 1', x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
+    { name: '3x3 same stride 2 on odd sizes', x: [3, 9, 7, 2], filter: [3, 3, 2, 5], strides: [2, 2], pad: 'same' },
+    { name: '2x4 valid, stride [1, 2]', x: [1, 6, 9, 3], filter: [2, 4, 3, 2], strides: [1, 2], pad: 'valid' },
+    { name: 'explicit pad 1, stride 2', x: [2, 8, 9, 1], filter: [3, 3, 1, 3], strides: [2, 2], pad: 1 },
+    { name: '1-D as width 1, kernel [5, 1]', x: [4, 17, 1, 2], filter: [5, 1, 2, 3], strides: [1, 1], pad: 'same' },
+    { name: '1x1 kernel', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
+  ];
+  for (const c of cases) {
+    it(`agrees with the cpu backend: ${c.name}`, async () => {
+      const xs = values(c.x.reduce((a, b) => a * b, 1), 1);
+      const ws = values(c.filter.reduce((a, b) => a * b, 1), 2);
+      const run = () => {
+        const x = tf.tensor4d(xs, c.x);
+        const w = tf.tensor4d(ws, c.filter);
+        // The gradient of sum(conv(x, w)^2 / 2) with respect to w goes through Conv2DBackpropFilter.
+        const g = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.strides, c.pad as 'same').square().sum().div(2))(w);
+        return [g];
+      };
+      const [cpu] = await on('cpu', run);
+      const [wasm] = await on('wasm', run);
+      checkClose(wasm, cpu, 1e-4, `dFilter ${c.name}`);
+      assert.ok(cpu.some((v) => Math.abs(v) > 1e-3), 'the gradient is not all zeros');
+    });
+  }
+
+  it('leaves no intermediate tensors on wasm', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(values(2 * 8 * 8 * 3, 3), [2, 8, 8, 3]);
+    const dy = tf.tensor4d(values(2 * 4 * 4 * 4, 4), [2, 4, 4, 4]);
+    const before = tf.memory().numBytes;
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] }) as tf.Tensor;
+    assert.deepEqual(g.shape, [3, 3, 3, 4]);
+    assert.equal(backend.numDataIds(), ids + 1, 'only the result is new');
+    g.dispose();
+    assert.equal(tf.memory().numBytes, before);
+    tf.dispose([x, dy]);
+    await tf.setBackend('cpu');
+  });
+});
+
+describe('training gradients of the convolutional models and the VAE: wasm against cpu', () => {
+  const models: { name: string; make: () => TrainableModel; shape: number[] }[] = [
+    { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
+    { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
+    { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
+  ];
+  for (const m of models) {
+    it(m.name, async () => {
+      const xs = values(m.shape.reduce((a, b) => a * b, 1), 5).map((v) => (v + 1) / 2);
+      const run = () => {
+        const model = m.make();
+        const x = tf.tensor(xs, m.shape);
+        const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
+        const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
+        model.dispose();
+        return out;
+      };
+      const cpu = await on('cpu', run);
+      const wasm = await on('wasm', run);
+      assert.equal(wasm.length, cpu.length);
+      checkClose(wasm[0], cpu[0], 1e-5, `${m.name} loss`);
+      for (let i = 1; i < cpu.length; i++) checkClose(wasm[i], cpu[i], 2e-4, `${m.name} gradient ${i}`);
+    });
+  }
+});
