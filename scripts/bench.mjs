@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// Training-throughput benchmark: samples/s of the dense autoencoder 784-256-64-2-64-256-784
-// (binary cross-entropy, Adam, batch 128) on MNIST, on every backend that loads here. Each
-// backend runs in its own process. Results: a table on stdout and build/bench/dense-ae.json.
-//   npm run bench                       every backend
-//   node scripts/bench.mjs wasm cpu     only these
+// Training-throughput benchmark (samples/s) of the models the notebooks train, on every TF.js
+// backend that loads here, side by side with PyTorch on the CPU where it can be had.
+//
+//   npm run bench                                   every model, every backend, PyTorch peers
+//   npm run bench -- wasm cpu                       only these backends
+//   npm run bench -- --models dense,conv2d          only these models (dense|conv2d|vae|conv1d)
+//   npm run bench -- --rounds 5 --no-peers          more rounds; without PyTorch
+//
+// Each measurement runs in a fresh process, through replearn's own trainer (`train`), after a
+// warm-up. Rounds alternate ours and PyTorch's peers (bench/peers) at 1 and 2 threads, and the
+// ratio printed is the median over rounds of ours / PyTorch's better thread setting.
+// It asserts nothing about speed. It fails (exit 1) when a backend's training losses disagree
+// with the `cpu` backend's beyond the stated tolerance, or when training leaks tensors.
+// Results: a table on stdout and build/bench/bench.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,82 +24,300 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 const allBackends = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const batchSize = 128;
-// Timed steps per backend, after warm-up steps: enough for a few seconds of work on each.
-const steps = { 'tensorflow-gpu': 200, tensorflow: 100, wasm: 40, cpu: 8 };
-const warmup = 3;
+/** Relative tolerance of the agreement check: training losses of the first steps against `cpu`'s. */
+const tolerance = 1e-3;
+/** Wall time each timed run aims at, after its warm-up. */
+const budgetMs = 4000;
 
-async function measure(backend) {
-  const r = require(path.join(root, 'dist', 'index.js'));
-  const report = await r.initBackend({ backend });
-  const n = steps[backend];
-  const data = r.take(r.loadMnist('train'), batchSize * n);
-  const warm = r.take(r.loadMnist('train'), batchSize * warmup);
-  const model = new r.DenseAutoencoder({ inputDim: 784, hiddenSizes: [256, 64], latentDim: 2, loss: 'bce', seed: 1 });
-  await r.train(model, { train: warm, epochs: 1, batchSize, seed: 1, progress: false });
-  const times = [];
-  let last = performance.now();
+const models = {
+  dense: {
+    title: 'dense AE 784-256-64-2 (BCE, Adam)',
+    peer: 'torch_dense_ae.py',
+    make: (r) => new r.DenseAutoencoder({ inputDim: 784, hiddenSizes: [256, 64], latentDim: 2, loss: 'bce', seed: 1 }),
+    data: 'mnist',
+    checkBatch: 16,
+  },
+  conv2d: {
+    title: "2-D conv AE, the lecture's 28,353 parameters",
+    peer: 'torch_conv_ae.py',
+    make: (r) => new r.ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }),
+    data: 'mnist',
+    checkBatch: 4,
+  },
+  vae: {
+    title: 'VAE 784-256-64-2 (negative ELBO, one step = sample + both terms)',
+    peer: 'torch_vae.py',
+    make: (r) => new r.Vae({ inputDim: 784, hiddenSizes: [256, 64], latentDim: 2, seed: 1 }),
+    data: 'mnist',
+    checkBatch: 16,
+  },
+  conv1d: {
+    title: '1-D conv AE, signals of length 128, filters [16, 16], kernel 5',
+    peer: 'torch_conv1d_ae.py',
+    make: (r) => new r.ConvAutoencoder({ inputShape: [128, 1], filters: [16, 16], kernelSize: 5, seed: 1 }),
+    data: 'signals',
+    checkBatch: 8,
+  },
+};
+
+function dataset(r, kind, count, offset = 0) {
+  if (kind === 'mnist') {
+    const all = r.loadMnist('train');
+    return r.subset(all, Array.from({ length: count }, (_, i) => (offset + i) % all.count));
+  }
+  // Sums of two sines with random frequency and phase, scaled into [0, 1].
+  const random = new r.Random(1000 + offset);
+  const x = new Float32Array(count * 128);
+  for (let n = 0; n < count; n++) {
+    const f1 = 1 + random.next() * 6;
+    const f2 = 6 + random.next() * 10;
+    const p1 = random.next() * 2 * Math.PI;
+    const p2 = random.next() * 2 * Math.PI;
+    for (let t = 0; t < 128; t++) x[n * 128 + t] = 0.5 + 0.3 * Math.sin((2 * Math.PI * f1 * t) / 128 + p1) + 0.15 * Math.sin((2 * Math.PI * f2 * t) / 128 + p2);
+  }
+  return r.makeDataset({ x, featureShape: [128, 1] });
+}
+
+/** Losses of the first training steps: what the agreement check compares across backends. */
+async function check(r, spec) {
+  const model = spec.make(r);
+  const losses = [];
   await r.train(model, {
-    train: data,
+    train: dataset(r, spec.data, spec.checkBatch * 3),
     epochs: 1,
-    batchSize,
-    seed: 2,
+    batchSize: spec.checkBatch,
+    seed: 1,
     progress: false,
-    callbacks: {
-      onBatchEnd: () => {
-        const now = performance.now();
-        times.push(now - last);
-        last = now;
-      },
-    },
+    callbacks: { onBatchEnd: (log) => losses.push(log.losses.total) },
   });
   model.dispose();
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  const total = times.reduce((a, b) => a + b, 0);
+  return { losses };
+}
+
+async function speed(r, spec, backend) {
+  const tf = r.tf;
+  const tensorsBefore = tf.memory().numTensors;
+  const model = spec.make(r);
+  const times = [];
+  let last = 0;
+  const onBatchEnd = () => {
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+  };
+  // Warm-up: one step on the slow pure-JS backend, three elsewhere; its step time sizes the timed run.
+  const warmSteps = backend === 'cpu' ? 1 : 3;
+  last = performance.now();
+  await r.train(model, { train: dataset(r, spec.data, batchSize * warmSteps), epochs: 1, batchSize, seed: 1, progress: false, callbacks: { onBatchEnd } });
+  const warmMs = Math.min(...times);
+  const steps = Math.max(backend === 'cpu' ? 1 : 3, Math.min(60, Math.round(budgetMs / warmMs)));
+  const data = dataset(r, spec.data, batchSize * steps, batchSize * warmSteps);
+  times.length = 0;
+  const rssBefore = process.memoryUsage().rss;
+  last = performance.now();
+  const result = await r.train(model, { train: data, epochs: 1, batchSize, seed: 2, progress: false, callbacks: { onBatchEnd } });
+  const rssAfter = process.memoryUsage().rss;
+  const memory = tf.memory();
+  model.dispose();
+  const sorted = [...times].sort((a, b) => a - b);
   return {
-    backend,
-    package: `${report.packageName} ${report.version}`,
-    detail: report.detail,
-    steps: n,
-    batchSize,
-    samplesPerSecond: (batchSize * n) / (total / 1000),
-    medianStepMs: median,
+    steps,
+    samplesPerSecond: (batchSize * steps) / (times.reduce((a, b) => a + b, 0) / 1000),
+    medianStepMs: sorted[Math.floor(sorted.length / 2)],
+    trainerSamplesPerSecond: result.samplesPerSecond,
+    tensorsLeaked: tf.memory().numTensors - tensorsBefore,
+    tensorBytesDuringTraining: memory.numBytes,
+    rssGrowthMb: (rssAfter - rssBefore) / 2 ** 20,
+    rssMb: rssAfter / 2 ** 20,
   };
 }
 
 if (process.argv[2] === '--child') {
+  const [, , , mode, modelName, backend] = process.argv;
   try {
-    const result = await measure(process.argv[3]);
-    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    const r = require(path.join(root, 'dist', 'index.js'));
+    const report = await r.initBackend({ backend });
+    const spec = models[modelName];
+    const result = mode === 'check' ? await check(r, spec) : await speed(r, spec, backend);
+    process.stdout.write(`RESULT ${JSON.stringify({ ...result, package: `${report.packageName} ${report.version}`, detail: report.detail })}\n`);
   } catch (error) {
     process.stdout.write(`UNAVAILABLE ${JSON.stringify(String(error instanceof Error ? error.message : error).split('\n')[0])}\n`);
   }
   process.exit(0);
 }
 
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : allBackends;
-for (const b of wanted) {
-  if (!allBackends.includes(b)) {
-    console.error(`bench: unknown backend "${b}" (expected ${allBackends.join('|')})`);
-    process.exit(2);
+// ---- parent ----
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+};
+const noPeers = args.includes('--no-peers');
+if (noPeers) args.splice(args.indexOf('--no-peers'), 1);
+const modelNames = (option('--models') ?? Object.keys(models).join(',')).split(',');
+const rounds = Number(option('--rounds') ?? 3);
+const wanted = args.length > 0 ? args : allBackends;
+for (const m of modelNames) if (!(m in models)) fail(`unknown model "${m}" (expected ${Object.keys(models).join('|')})`);
+for (const b of wanted) if (!allBackends.includes(b)) fail(`unknown backend "${b}" (expected ${allBackends.join('|')})`);
+if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer`);
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function child(mode, model, backend) {
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, model, backend], { cwd: root, encoding: 'utf8', timeout: 900000 });
+  const line = (run.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('UNAVAILABLE '));
+  if (line?.startsWith('RESULT ')) return JSON.parse(line.slice(7));
+  return { unavailable: line ? JSON.parse(line.slice(12)) : `exited with ${run.status}: ${(run.stderr ?? '').trim().split('\n').pop()}` };
+}
+
+/** A Python with torch: REPLEARN_TORCH_PYTHON, our venv (made on first use), or the system's. */
+function torchPython() {
+  const has = (py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (process.env.REPLEARN_TORCH_PYTHON) {
+    if (has(process.env.REPLEARN_TORCH_PYTHON)) return { python: process.env.REPLEARN_TORCH_PYTHON };
+    return { why: `REPLEARN_TORCH_PYTHON=${process.env.REPLEARN_TORCH_PYTHON} cannot import torch` };
+  }
+  const venv = path.join(root, 'build', 'peers', 'venv');
+  const py = path.join(venv, 'bin', 'python');
+  if (fs.existsSync(py) && has(py)) return { python: py };
+  const base = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  console.log('PyTorch peers: making build/peers/venv with pip install --retries 0 torch (CPU wheel) ...');
+  const made = spawnSync(base, ['-m', 'venv', venv], { encoding: 'utf8' });
+  if (made.status === 0) {
+    const pip = spawnSync(path.join(venv, 'bin', 'pip'), ['install', '--retries', '0', '--quiet', 'torch'], { encoding: 'utf8', timeout: 900000 });
+    if (pip.status === 0 && has(py)) return { python: py };
+  }
+  if (has(base)) return { python: base };
+  return { why: `no PyTorch: pip could not install torch into build/peers/venv and ${base} has none (set REPLEARN_TORCH_PYTHON to a Python with torch)` };
+}
+
+function peer(python, script, threads) {
+  const run = spawnSync(python, [path.join(root, 'bench', 'peers', script), '--threads', String(threads)], { encoding: 'utf8', timeout: 900000 });
+  const m = /([\d.]+) samples\/s/.exec(run.stdout ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+console.log(`replearn bench: batch ${batchSize}, ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.versions.node}, load ${os.loadavg()[0].toFixed(1)}`);
+const torch = noPeers ? { why: '--no-peers' } : torchPython();
+if (torch.python) {
+  const version = spawnSync(torch.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`PyTorch peers: torch ${version} (${torch.python}), at 1 and 2 threads, alternating with ours`);
+  torch.version = version;
+} else {
+  console.log(`PyTorch peers: not run (${torch.why})`);
+}
+
+const results = [];
+let failures = 0;
+for (const modelName of modelNames) {
+  const spec = models[modelName];
+  console.log(`\n${modelName}: ${spec.title}`);
+  // Agreement with cpu: the losses of three training steps from the same weights and batches.
+  const checks = {};
+  for (const backend of [...new Set(['cpu', ...wanted])]) checks[backend] = child('check', modelName, backend);
+  const reference = checks.cpu;
+  const loaded = wanted.filter((b) => checks[b].unavailable === undefined);
+  for (const b of wanted) if (checks[b].unavailable !== undefined) console.log(`  ${b}: unavailable: ${checks[b].unavailable}`);
+  const agreement = {};
+  for (const b of loaded) {
+    if (reference.unavailable !== undefined) break;
+    const diffs = checks[b].losses.map((v, i) => Math.abs(v - reference.losses[i]) / (1 + Math.abs(reference.losses[i])));
+    const worst = Math.max(...diffs);
+    agreement[b] = worst;
+    if (!(worst <= tolerance)) {
+      failures += 1;
+      console.log(`  ${b}: DISAGREES with cpu: losses [${checks[b].losses.map((v) => v.toPrecision(7)).join(', ')}] vs [${reference.losses.map((v) => v.toPrecision(7)).join(', ')}] (tolerance ${tolerance})`);
+    }
+  }
+  // Speed: rounds alternate every backend and the peer at 1 and 2 threads; the pure-JS cpu backend runs once.
+  const runs = Object.fromEntries(loaded.map((b) => [b, []]));
+  const peers = { 1: [], 2: [] };
+  for (let round = 0; round < rounds; round++) {
+    const line = [];
+    for (const b of loaded) {
+      if (b === 'cpu' && round > 0) continue;
+      const res = child('speed', modelName, b);
+      if (res.unavailable !== undefined) console.log(`  ${b}: failed: ${res.unavailable}`);
+      else {
+        runs[b].push({ ...res, round });
+        line.push(`${b} ${Math.round(res.samplesPerSecond)}`);
+      }
+    }
+    if (torch.python) {
+      for (const t of [1, 2]) peers[t].push(peer(torch.python, spec.peer, t));
+      line.push(`torch ${Math.round(peers[1][round] ?? NaN)} (1 thread) ${Math.round(peers[2][round] ?? NaN)} (2 threads)`);
+    }
+    console.log(`  round ${round + 1}: ${line.join(', ')} samples/s`);
+  }
+  const torchMedian = { 1: median(peers[1]), 2: median(peers[2]) };
+  const bestThreads = torchMedian[2] !== undefined && (torchMedian[1] === undefined || torchMedian[2] > torchMedian[1]) ? 2 : 1;
+  for (const b of loaded) {
+    const rs = runs[b];
+    if (rs.length === 0) continue;
+    // Each of our runs is paired with the peer runs next to it in time.
+    const ratios = rs.map((res) => {
+      const t = peers[bestThreads][res.round] ?? torchMedian[bestThreads];
+      return t === undefined ? undefined : res.samplesPerSecond / t;
+    });
+    const leaked = Math.max(...rs.map((x) => x.tensorsLeaked));
+    if (leaked !== 0) {
+      failures += 1;
+      console.log(`  ${b}: training leaked ${leaked} tensors`);
+    }
+    results.push({
+      model: modelName,
+      backend: b,
+      package: rs[0].package,
+      detail: rs[0].detail,
+      samplesPerSecond: median(rs.map((x) => x.samplesPerSecond)),
+      medianStepMs: median(rs.map((x) => x.medianStepMs)),
+      runs: rs.map((x) => x.samplesPerSecond),
+      torch1: torchMedian[1],
+      torch2: torchMedian[2],
+      torchBestThreads: torch.python ? bestThreads : undefined,
+      ratio: median(ratios),
+      agreement: agreement[b],
+      tensorsLeaked: leaked,
+      rssGrowthMb: Math.max(...rs.map((x) => x.rssGrowthMb)),
+      rssMb: Math.max(...rs.map((x) => x.rssMb)),
+      tensorMb: Math.max(...rs.map((x) => x.tensorBytesDuringTraining)) / 2 ** 20,
+    });
   }
 }
-console.log(`dense autoencoder 784-256-64-2-64-256-784, BCE, Adam, batch ${batchSize}, MNIST; ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.versions.node}`);
-const rows = [];
-for (const backend of wanted) {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', backend], { cwd: root, encoding: 'utf8', timeout: 600000 });
-  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('UNAVAILABLE '));
-  if (line?.startsWith('RESULT ')) rows.push(JSON.parse(line.slice(7)));
-  else rows.push({ backend, unavailable: line ? JSON.parse(line.slice(12)) : `exited with ${child.status}: ${(child.stderr ?? '').trim().split('\n').pop()}` });
-}
+
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('backend', 16)}${pad('samples/s', 12)}${pad('ms/step', 10)}package / why not`);
-for (const row of rows) {
-  if (row.unavailable !== undefined) console.log(`${pad(row.backend, 16)}${pad('-', 12)}${pad('-', 10)}unavailable: ${row.unavailable}`);
-  else console.log(`${pad(row.backend, 16)}${pad(Math.round(row.samplesPerSecond).toLocaleString('en-US'), 12)}${pad(row.medianStepMs.toFixed(1), 10)}${row.package} (${row.detail})`);
+const fmt = (x, digits = 0) => (x === undefined ? '-' : digits === 0 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
+console.log(`\n${pad('model', 8)}${pad('backend', 12)}${pad('samples/s', 11)}${pad('ms/step', 9)}${pad('torch 1t', 10)}${pad('torch 2t', 10)}${pad('ratio', 8)}${pad('vs cpu', 9)}${pad('RSS MB', 8)}${pad('+RSS', 6)}tensors MB`);
+for (const x of results) {
+  console.log(
+    `${pad(x.model, 8)}${pad(x.backend, 12)}${pad(fmt(x.samplesPerSecond), 11)}${pad(fmt(x.medianStepMs, 1), 9)}${pad(fmt(x.torch1), 10)}${pad(fmt(x.torch2), 10)}` +
+      `${pad(x.ratio === undefined ? '-' : `${x.ratio.toFixed(3)}x`, 8)}${pad(x.agreement === undefined ? '-' : x.agreement.toExponential(0), 9)}${pad(fmt(x.rssMb), 8)}${pad(fmt(x.rssGrowthMb), 6)}${fmt(x.tensorMb, 1)}`,
+  );
 }
+console.log(
+  `\nratio: median over ${rounds} rounds of ours / PyTorch at its better thread count (per model); vs cpu: largest relative difference of the first three training losses from the cpu backend's (tolerance ${tolerance}); RSS: resident memory after the timed run and its growth during it; tensors MB: TF.js tensor memory held when the timed run ended (the weights; a run that leaks tensors fails the bench).`,
+);
 const out = path.join(root, 'build', 'bench');
 fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'dense-ae.json'), JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, node: process.versions.node, rows }, null, 2));
-console.log(`written ${path.relative(root, path.join(out, 'dense-ae.json'))}`);
-if (!rows.some((r) => r.unavailable === undefined)) process.exit(1);
+fs.writeFileSync(
+  path.join(out, 'bench.json'),
+  JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.versions.node, load: os.loadavg(), torch: torch.version ?? torch.why, tolerance, rows: results }, null, 2),
+);
+console.log(`written ${path.relative(root, path.join(out, 'bench.json'))}`);
+if (failures > 0) {
+  console.error(`bench: ${failures} check(s) failed`);
+  process.exit(1);
+}
+if (results.length === 0) process.exit(1);
