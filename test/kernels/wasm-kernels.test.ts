@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
 import { Random } from '../../src/core/random';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
+import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
 import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
 import type { TrainableModel } from '../../src/models/model';
 import { Vae } from '../../src/models/vae';
@@ -73,10 +74,53 @@ describe('wasm Conv2DBackpropFilter (im2col composite)', () => {
   });
 });
 
+describe('wasm matmuls with transposed operands (transposed explicitly)', () => {
+  const cases: { a: number[]; b: number[]; tA: boolean; tB: boolean }[] = [
+    { a: [7, 5], b: [7, 3], tA: true, tB: false },
+    { a: [7, 5], b: [3, 5], tA: false, tB: true },
+    { a: [5, 7], b: [3, 5], tA: true, tB: true },
+    { a: [2, 6, 4], b: [2, 6, 3], tA: true, tB: false },
+    { a: [1, 4, 6], b: [3, 5, 6], tA: false, tB: true },
+    { a: [9, 1], b: [2, 1], tA: false, tB: true },
+  ];
+  for (const c of cases) {
+    it(`agrees with cpu: [${c.a}]${c.tA ? '^T' : ''} x [${c.b}]${c.tB ? '^T' : ''}, plain and fused with bias and relu`, async () => {
+      const as = values(c.a.reduce((x, y) => x * y, 1), 7);
+      const bs = values(c.b.reduce((x, y) => x * y, 1), 8);
+      const run = () => {
+        const a = tf.tensor(as, c.a);
+        const b = tf.tensor(bs, c.b);
+        const plain = tf.matMul(a, b, c.tA, c.tB);
+        const cols = plain.shape[plain.rank - 1];
+        const fused = tf.fused.matMul({ a, b, transposeA: c.tA, transposeB: c.tB, bias: tf.linspace(-1, 1, cols), activation: 'relu' });
+        return [plain, fused];
+      };
+      const cpu = await on('cpu', run);
+      const wasm = await on('wasm', run);
+      checkClose(wasm[0], cpu[0], 1e-5, 'matMul');
+      checkClose(wasm[1], cpu[1], 1e-5, 'fused matMul');
+    });
+  }
+
+  it('leaves no transposed copies behind', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor2d(values(12, 1), [4, 3]);
+    const b = tf.tensor2d(values(8, 2), [4, 2]);
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const c = tf.matMul(a, b, true, false);
+    assert.deepEqual(c.shape, [3, 2]);
+    assert.equal(backend.numDataIds(), ids + 1);
+    tf.dispose([a, b, c]);
+    await tf.setBackend('cpu');
+  });
+});
+
 describe('training gradients of the convolutional models and the VAE: wasm against cpu', () => {
   const models: { name: string; make: () => TrainableModel; shape: number[] }[] = [
     { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
     { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
+    { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
     { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
   ];
   for (const m of models) {
