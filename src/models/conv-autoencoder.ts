@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
-import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
 import { activate, applyDense, checkActivation, createDense, uniqueScope } from '../nn/dense';
 import type { ConvLayer, ConvTransposeLayer, Size2 } from '../nn/conv';
 import { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool } from '../nn/conv';
 import type { ReconstructionLoss } from './dense-autoencoder';
+import { checkReconstructionSetup, reconstructionTerms } from './dense-autoencoder';
 import type { LossTerms, RepresentationModel, TrainBatch } from './model';
 
 /** Config of `ConvAutoencoder`. */
@@ -75,13 +75,7 @@ export class ConvAutoencoder implements RepresentationModel {
       loss: config.loss ?? 'bce',
       seed: config.seed,
     };
-    if (full.outputActivation !== 'sigmoid' && full.outputActivation !== 'linear') {
-      throw new Error(`outputActivation must be sigmoid|linear, got "${String(full.outputActivation)}"`);
-    }
-    if (full.loss !== 'bce' && full.loss !== 'mse') throw new Error(`loss must be bce|mse, got "${String(full.loss)}"`);
-    if (full.loss === 'bce' && full.outputActivation !== 'sigmoid') {
-      throw new Error('loss "bce" needs outputActivation "sigmoid" (cross-entropy is defined for outputs in (0, 1))');
-    }
+    checkReconstructionSetup(full.outputActivation, full.loss);
     const oneD = shape.length === 2;
     this.image = oneD ? [shape[0], 1, shape[1]] : [shape[0], shape[1], shape[2]];
     this.pool = oneD ? [2, 1] : [2, 2];
@@ -172,9 +166,7 @@ export class ConvAutoencoder implements RepresentationModel {
     return tf.tidy(() => {
       const x = this.asImage(batch.x, 'computeLoss').reshape([batch.x.shape[0], this.inputSize]) as tf.Tensor2D;
       const logits = this.decodeLogits(this.encode(x)).reshape([x.shape[0], this.inputSize]) as tf.Tensor2D;
-      const reconstruction =
-        this.config.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, activate(logits, this.config.outputActivation));
-      return { total: reconstruction, reconstruction: reconstruction.clone() };
+      return reconstructionTerms(x, logits, this.config.loss, this.config.outputActivation);
     });
   }
 

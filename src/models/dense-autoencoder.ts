@@ -9,6 +9,29 @@ import type { LossTerms, RepresentationModel, TrainBatch } from './model';
 /** Reconstruction losses of an autoencoder. */
 export type ReconstructionLoss = 'bce' | 'mse';
 
+/**
+ * Checks an autoencoder's output activation and reconstruction loss (shared by the dense and
+ * convolutional autoencoders): `bce` needs a sigmoid output.
+ */
+export function checkReconstructionSetup(outputActivation: string, loss: string): void {
+  if (outputActivation !== 'sigmoid' && outputActivation !== 'linear') {
+    throw new Error(`outputActivation must be sigmoid|linear, got "${outputActivation}"`);
+  }
+  if (loss !== 'bce' && loss !== 'mse') throw new Error(`loss must be bce|mse, got "${loss}"`);
+  if (loss === 'bce' && outputActivation !== 'sigmoid') {
+    throw new Error('loss "bce" needs outputActivation "sigmoid" (cross-entropy is defined for outputs in (0, 1))');
+  }
+}
+
+/**
+ * `{ total, reconstruction }` of an autoencoder from the decoder's `logits` (before the output
+ * activation), both `[batch, features]`: BCE on the logits, or squared error of the activated output.
+ */
+export function reconstructionTerms(x: tf.Tensor2D, logits: tf.Tensor2D, loss: ReconstructionLoss, outputActivation: 'sigmoid' | 'linear'): LossTerms {
+  const reconstruction = loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, activate(logits, outputActivation));
+  return { total: reconstruction, reconstruction: reconstruction.clone() };
+}
+
 /** Config of `DenseAutoencoder`. */
 export interface DenseAutoencoderConfig {
   /** Values per example, e.g. 784 for MNIST. */
@@ -52,13 +75,7 @@ export class DenseAutoencoder implements RepresentationModel {
       loss: config.loss ?? 'bce',
       seed: config.seed,
     };
-    if (full.outputActivation !== 'sigmoid' && full.outputActivation !== 'linear') {
-      throw new Error(`outputActivation must be sigmoid|linear, got "${String(full.outputActivation)}"`);
-    }
-    if (full.loss !== 'bce' && full.loss !== 'mse') throw new Error(`loss must be bce|mse, got "${String(full.loss)}"`);
-    if (full.loss === 'bce' && full.outputActivation !== 'sigmoid') {
-      throw new Error('loss "bce" needs outputActivation "sigmoid" (cross-entropy is defined for outputs in (0, 1))');
-    }
+    checkReconstructionSetup(full.outputActivation, full.loss);
     this.config = full;
     const random = new Random(full.seed);
     const scope = uniqueScope(this.name);
@@ -112,10 +129,7 @@ export class DenseAutoencoder implements RepresentationModel {
   computeLoss(batch: TrainBatch): LossTerms {
     return tf.tidy(() => {
       const x = flattenInput(batch.x, this.config.inputDim, `${this.name}.computeLoss`);
-      const logits = this.decodeLogits(this.encode(x));
-      const reconstruction =
-        this.config.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, activate(logits, this.config.outputActivation));
-      return { total: reconstruction, reconstruction: reconstruction.clone() };
+      return reconstructionTerms(x, this.decodeLogits(this.encode(x)), this.config.loss, this.config.outputActivation);
     });
   }
 
