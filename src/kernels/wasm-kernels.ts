@@ -14,11 +14,11 @@ interface KernelBackend {
 }
 
 /** Calls another kernel of `backendName` directly (the way composite kernels inside TF.js backends do). */
-function runner(backendName: string, backend: KernelBackend) {
+function runner(backendName: string, backend: KernelBackend, caller: string) {
   const made: TensorInfo[] = [];
   const run = (name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Attrs = {}): TensorInfo => {
     const kernel = tf.getKernel(name, backendName);
-    if (kernel === undefined) throw new Error(`replearn's ${backendName} Conv2DBackpropFilter needs the ${name} kernel, which ${backendName} does not have`);
+    if (kernel === undefined) throw new Error(`replearn's ${backendName} ${caller} needs the ${name} kernel, which ${backendName} does not have`);
     const out = kernel.kernelFunc({ inputs: inputs as never, backend: backend as never, attrs: attrs as never }) as TensorInfo | TensorInfo[];
     const info = Array.isArray(out) ? out[0] : out;
     made.push(info);
@@ -58,7 +58,7 @@ export function conv2dBackpropFilterComposite(backendName: string) {
       false,
     );
     const { batchSize, inChannels, outChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
-    const { run, release } = runner(backendName, backend as KernelBackend);
+    const { run, release } = runner(backendName, backend as KernelBackend, 'Conv2DBackpropFilter');
     const padded =
       padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0
         ? x
@@ -116,7 +116,7 @@ export function explicitTransposeMatMul(backendName: string, original: tf.Kernel
     const { a, b, bias, preluActivationWeights } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
     const batchedBias = bias !== undefined && a.shape.length > 2;
     if (attrs.transposeA !== true && attrs.transposeB !== true && !batchedBias) return original(args);
-    const { run, release } = runner(backendName, args.backend as KernelBackend);
+    const { run, release } = runner(backendName, args.backend as KernelBackend, 'matmul');
     const swap = (t: TensorInfo) => {
       const perm = t.shape.map((_, i) => i);
       [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];

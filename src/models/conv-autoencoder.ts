@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
-import { activate, applyDense, checkActivation, createDense, uniqueScope } from '../nn/dense';
+import { activate, applyDense, checkActivation, createDense, flattenInput, uniqueScope } from '../nn/dense';
 import type { ConvLayer, ConvTransposeLayer, Size2 } from '../nn/conv';
 import { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool } from '../nn/conv';
 import type { ReconstructionLoss } from './dense-autoencoder';
@@ -116,11 +116,12 @@ export class ConvAutoencoder implements RepresentationModel {
 
   /** `x` as `[batch, rows, cols, channels]`; any shape with the right number of values per example. */
   private asImage(x: tf.Tensor, what: string): tf.Tensor4D {
-    const perExample = x.shape.slice(1).reduce((a, b) => a * b, 1);
-    if (x.rank < 2 || perExample !== this.inputSize) {
-      throw new Error(`${this.name}.${what}: expected x of shape [batch, ${this.config.inputShape.join(', ')}] (or ${this.inputSize} values per example), got [${x.shape.join(', ')}]`);
-    }
-    return x.reshape([x.shape[0], ...this.image]);
+    return this.flat(x, what).reshape([x.shape[0], ...this.image]);
+  }
+
+  /** `x` as `[batch, inputSize]`, checked like `asImage`. */
+  private flat(x: tf.Tensor, what: string): tf.Tensor2D {
+    return flattenInput(x, this.inputSize, `${this.name}.${what}`, this.config.inputShape);
   }
 
   /** Codes `[batch, latentDim]` of `x` `[batch, ...inputShape]`. */
@@ -164,7 +165,7 @@ export class ConvAutoencoder implements RepresentationModel {
   /** `{ total, reconstruction }`: the reconstruction loss summed over every value of an example, batch-mean. */
   computeLoss(batch: TrainBatch): LossTerms {
     return tf.tidy(() => {
-      const x = this.asImage(batch.x, 'computeLoss').reshape([batch.x.shape[0], this.inputSize]) as tf.Tensor2D;
+      const x = this.flat(batch.x, 'computeLoss');
       const logits = this.decodeLogits(this.encode(x)).reshape([x.shape[0], this.inputSize]) as tf.Tensor2D;
       return reconstructionTerms(x, logits, this.config.loss, this.config.outputActivation);
     });

@@ -93,12 +93,13 @@ export function applyStack(layers: readonly DenseLayer[], x: tf.Tensor2D): tf.Te
 
 /**
  * Reshapes `x` to `[batch, inputDim]` (an image batch `[batch, 28, 28, 1]` becomes `[batch, 784]`);
- * any other size is an error naming `what`, the expected and the actual shape.
+ * any other size is an error naming `what`, the expected shape (`exampleShape` per example when given) and the actual one.
  */
-export function flattenInput(x: tf.Tensor, inputDim: number, what: string): tf.Tensor2D {
+export function flattenInput(x: tf.Tensor, inputDim: number, what: string, exampleShape?: readonly number[]): tf.Tensor2D {
   const perExample = x.shape.slice(1).reduce((a, b) => a * b, 1);
   if (x.rank < 2 || perExample !== inputDim) {
-    throw new Error(`${what}: expected x of shape [batch, ${inputDim}] (or [batch, ...] with ${inputDim} values per example), got [${x.shape.join(', ')}]`);
+    const expected = exampleShape === undefined ? `[batch, ${inputDim}] (or [batch, ...] with ${inputDim} values per example)` : `[batch, ${exampleShape.join(', ')}] (or ${inputDim} values per example)`;
+    throw new Error(`${what}: expected x of shape ${expected}, got [${x.shape.join(', ')}]`);
   }
   return x.rank === 2 ? (x as tf.Tensor2D) : x.reshape([x.shape[0], inputDim]);
 }
