@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
-const allBackends = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const allBackends = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
 const batchSize = 128;
 /** Relative tolerance of the agreement check: training losses of the first steps against `cpu`'s. */
 const tolerance = 1e-3;

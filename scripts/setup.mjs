@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureNative } from './build-native.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const jupyterStatePath = path.join(root, 'build', 'jupyter-env.json');
@@ -219,6 +220,8 @@ function ensureKernel(dataDir) {
 export function setup() {
   ensureNodeModules();
   ensureBuild();
+  // The native backend's addon; without a compiler or OpenBLAS it is skipped and wasm serves.
+  ensureNative((m) => log(`native addon: ${m}`));
   ensureLink();
   const jupyter = ensureJupyter();
   ensureKernel(jupyter.dataDir);

@@ -1,16 +1,18 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon, nativeBackendName, registerNativeBackend } from './kernels/native-kernels';
 import { registerWasmKernels } from './kernels/wasm-kernels';
 import { currentProfile } from './profile';
 
 /** A TF.js backend replearn can run on, best first. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 /** What `REPLEARN_BACKEND` may say: a backend by name, or `auto` for the best that loads. */
 export type BackendChoice = 'auto' | BackendName;
 
 /** Every backend, in the order `auto` prefers them before measuring speed. */
-export const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const backendNames: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 /** A backend whose package loaded: the TF.js name to activate and where it came from. */
 export interface LoadedBackend {
@@ -66,6 +68,8 @@ export const backendInstallHints: Record<BackendName, string> = {
     'npm install @tensorflow/tfjs-node-gpu@4.22.0 on Linux x86_64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1; its install step downloads libtensorflow from storage.googleapis.com (see environment.md)',
   tensorflow:
     'npm install @tensorflow/tfjs-node@4.22.0 (Linux x86_64, macOS, Windows); its install step downloads libtensorflow from storage.googleapis.com (see environment.md)',
+  native:
+    'npm run setup builds replearn\'s native addon where a C++ compiler and OpenBLAS are installed (Debian/Ubuntu: apt-get install g++ libopenblas-dev; macOS: xcode-select --install, brew install openblas); see environment.md',
   wasm: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0 (a dependency of replearn: run npm ci)',
   cpu: 'npm install @tensorflow/tfjs@4.22.0 (a dependency of replearn: run npm ci)',
 };
@@ -73,6 +77,7 @@ export const backendInstallHints: Record<BackendName, string> = {
 const packages: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
+  native: 'replearn',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs',
 };
@@ -138,7 +143,7 @@ export async function selectBackend(requested: BackendChoice, loader: BackendLoa
   }
 
   const timed: { name: BackendName; loaded: LoadedBackend; ms: number }[] = [];
-  for (const name of ['wasm', 'cpu'] as const) {
+  for (const name of ['native', 'wasm', 'cpu'] as const) {
     try {
       const loaded = await loader.load(name);
       const ms = await loader.measure(loaded);
@@ -207,6 +212,14 @@ async function probeStep(): Promise<void> {
 /** The loader for real packages: requires them from the project's node_modules. */
 export const nodeBackendLoader: BackendLoader = {
   async load(name) {
+    if (name === 'native') {
+      // The native backend is the wasm backend with the addon's kernels: wasm must load first.
+      const wasm = await this.load('wasm');
+      const addon = loadNativeAddon();
+      await registerNativeBackend(addon);
+      const own = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+      return { tfjsName: nativeBackendName, packageName: `replearn native addon + ${wasm.packageName}`, version: `${own.version ?? 'unknown'} + ${wasm.version}` };
+    }
     let packageName = packages[name];
     let pkg = readPackageJson(packageName);
     // On a machine without a usable GPU, tfjs-node-gpu is native TensorFlow on the CPU: it serves
@@ -260,6 +273,10 @@ export const nodeBackendLoader: BackendLoader = {
     if (loaded.tfjsName === 'tensorflow') {
       const gpu = usingGpu();
       return gpu === undefined ? 'native TensorFlow' : gpu ? 'native TensorFlow on an NVIDIA GPU' : 'native TensorFlow on the CPU (no usable GPU found)';
+    }
+    if (loaded.tfjsName === nativeBackendName) {
+      const addon = loadNativeAddon();
+      return `${addon.describe()}, ${addon.threads()} threads, for matmul, convolution, pooling, sums and Adam; WebAssembly for the rest`;
     }
     if (loaded.tfjsName === 'wasm') return 'WebAssembly with SIMD, one thread';
     return 'pure JavaScript';

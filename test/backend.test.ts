@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { formatBackendReport, requestedBackend, selectBackend } from '../src/backend';
 import type { BackendLoader, BackendName, LoadedBackend } from '../src/backend';
 
-const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', native: 'native', wasm: 'wasm', cpu: 'cpu' };
 
 /** A loader whose backends load (with a time per step) or fail (with a reason), recording what was activated. */
 function fakeLoader(
@@ -34,13 +34,13 @@ function fakeLoader(
 
 describe('selectBackend', () => {
   it('auto prefers tfjs-node-gpu when it loads, and says the rest were skipped', async () => {
-    const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 1, wasm: 1, cpu: 1 });
+    const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 1, native: 1, wasm: 1, cpu: 1 });
     const report = await selectBackend('auto', loader);
     assert.equal(report.chosen, 'tensorflow-gpu');
     assert.deepEqual(activated, ['pkg-tensorflow-gpu']);
     assert.deepEqual(
       report.attempts.map((a) => [a.name, a.outcome]),
-      [['tensorflow', 'skipped'], ['wasm', 'skipped'], ['cpu', 'skipped'], ['tensorflow-gpu', 'chosen']],
+      [['tensorflow', 'skipped'], ['native', 'skipped'], ['wasm', 'skipped'], ['cpu', 'skipped'], ['tensorflow-gpu', 'chosen']],
     );
   });
 
@@ -51,6 +51,21 @@ describe('selectBackend', () => {
     const gpu = report.attempts.find((a) => a.name === 'tensorflow-gpu');
     assert.equal(gpu?.outcome, 'unavailable');
     assert.match(gpu?.reason ?? '', /libcudart/);
+  });
+
+  it('auto measures the native addon against wasm and cpu and takes whichever is fastest', async () => {
+    const fastNative = fakeLoader({ native: 3, wasm: 9, cpu: 200 });
+    const report = await selectBackend('auto', fastNative.loader);
+    assert.equal(report.chosen, 'native');
+    assert.match(report.attempts.find((a) => a.name === 'wasm')?.reason ?? '', /slower: 9\.00 ms per probe step against 3\.00 ms/);
+    const slowNative = fakeLoader({ native: 12, wasm: 9, cpu: 200 });
+    const second = await selectBackend('auto', slowNative.loader);
+    assert.equal(second.chosen, 'wasm');
+    assert.equal(second.attempts.find((a) => a.name === 'native')?.outcome, 'available');
+    const unbuilt = fakeLoader({ wasm: 9, cpu: 200 }, { native: 'the native addon is not built' });
+    const third = await selectBackend('auto', unbuilt.loader);
+    assert.equal(third.chosen, 'wasm');
+    assert.equal(third.attempts.find((a) => a.name === 'native')?.reason, 'the native addon is not built');
   });
 
   it('auto picks the fastest of the remaining backends by measurement, not by name', async () => {
@@ -127,6 +142,6 @@ describe('requestedBackend', () => {
   });
 
   it('rejects an unknown name, listing the allowed ones', () => {
-    assert.throws(() => requestedBackend({ REPLEARN_BACKEND: 'webgl' }), /REPLEARN_BACKEND must be one of auto\|tensorflow-gpu\|tensorflow\|wasm\|cpu, got "webgl"/);
+    assert.throws(() => requestedBackend({ REPLEARN_BACKEND: 'webgl' }), /REPLEARN_BACKEND must be one of auto\|tensorflow-gpu\|tensorflow\|native\|wasm\|cpu, got "webgl"/);
   });
 });

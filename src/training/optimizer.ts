@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { adamKernelName } from '../kernels/native-kernels';
 import type { NamedVariable } from '../nn/dense';
 
 /** Optimisers the trainer offers. */
@@ -65,11 +66,20 @@ export class Optimizer {
     // Bias corrections are computed on the host from the exact step count, so a restored step
     // gives the same numbers as an uninterrupted run.
     const rate = name === 'adam' ? (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step) : learningRate;
+    // The native backend has Adam as one kernel: one pass and three outputs per variable instead
+    // of about a dozen kernels, each allocating its result.
+    const fusedAdam = name === 'adam' && tf.getKernel(adamKernelName, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const slot of this.slots) {
         const g = grads[slot.variable.name];
         if (g === undefined) continue;
-        if (name === 'adam' && slot.m !== undefined && slot.v !== undefined) {
+        if (fusedAdam && slot.m !== undefined && slot.v !== undefined) {
+          const inputs = { variable: slot.variable, m: slot.m, v: slot.v, gradient: g };
+          const [variable, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate, beta1, beta2, epsilon }) as tf.Tensor[];
+          slot.m.assign(m);
+          slot.v.assign(v);
+          slot.variable.assign(variable);
+        } else if (name === 'adam' && slot.m !== undefined && slot.v !== undefined) {
           const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
           const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));
           slot.m.assign(m);

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Builds replearn's native addon (src/native/replearn_native.cc -> build/native/replearn_native.node)
+// where a C++ compiler and OpenBLAS exist, and skips it cleanly where not: training then runs on
+// wasm. As root on Debian/Ubuntu it installs libopenblas-dev with apt-get when OpenBLAS is missing
+// (set REPLEARN_NO_APT=1 to stop that). REPLEARN_NATIVE=0 skips the addon altogether.
+// Node built-ins only: setup runs it before anything else is certain.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const source = path.join(root, 'src', 'native', 'replearn_native.cc');
+export const nativeOutput = path.join(root, 'build', 'native', 'replearn_native.node');
+const stampFile = path.join(root, 'build', 'native', 'build.json');
+
+function capture(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 600_000, ...options });
+  return { ok: !result.error && result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, error: result.error };
+}
+
+function findCompiler() {
+  const candidates = [process.env.CXX, 'c++', 'g++', 'clang++'].filter(Boolean);
+  for (const cxx of candidates) if (capture(cxx, ['--version']).ok) return cxx;
+  return null;
+}
+
+/** Directories holding node_api.h: the running Node's own, then the node-api-headers package. */
+function nodeApiIncludes() {
+  const dirs = [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', path.join(root, 'node_modules', 'node-api-headers', 'include')];
+  return dirs.filter((d) => fs.existsSync(path.join(d, 'node_api.h')));
+}
+
+/** Include and library flags for OpenBLAS on this platform (tried in order). */
+function blasFlagSets() {
+  const sets = [{ include: [], lib: [] }, { include: ['/usr/include/openblas'], lib: [] }];
+  for (const prefix of ['/opt/homebrew/opt/openblas', '/usr/local/opt/openblas']) {
+    if (fs.existsSync(prefix)) sets.push({ include: [path.join(prefix, 'include')], lib: [path.join(prefix, 'lib')] });
+  }
+  return sets;
+}
+
+function compileArgs(cxx, includes, blas, { native, openmp }) {
+  const args = ['-O3', '-std=c++17', '-fPIC', '-Wall', '-Wno-unknown-pragmas', '-DNODE_GYP_MODULE_NAME=replearn_native', '-DNAPI_VERSION=8'];
+  if (native) args.push('-march=native');
+  if (openmp) args.push('-fopenmp');
+  for (const dir of [...includes, ...blas.include]) args.push(`-I${dir}`);
+  args.push(source, '-o', nativeOutput);
+  if (process.platform === 'darwin') args.push('-bundle', '-undefined', 'dynamic_lookup');
+  else args.push('-shared');
+  for (const dir of blas.lib) args.push(`-L${dir}`, `-Wl,-rpath,${dir}`);
+  args.push('-lopenblas');
+  return args;
+}
+
+function tryBuild(cxx, includes) {
+  let last = '';
+  for (const blas of blasFlagSets()) {
+    for (const variant of [
+      { native: true, openmp: true },
+      { native: false, openmp: true },
+      { native: false, openmp: false },
+    ]) {
+      const args = compileArgs(cxx, includes, blas, variant);
+      const result = capture(cxx, args);
+      if (result.ok) return { ok: true, command: [cxx, ...args].join(' ') };
+      last = result.output;
+      // A missing cblas.h or libopenblas is not fixed by other code-generation flags.
+      if (/cblas\.h|-lopenblas|openblas/i.test(result.output)) break;
+    }
+  }
+  return { ok: false, output: last };
+}
+
+function missingBlas(output) {
+  return /cblas\.h: No such file|cannot find -lopenblas|library not found for -lopenblas|'cblas\.h' file not found/.test(output);
+}
+
+function aptInstallOpenBlas(log) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || process.env.REPLEARN_NO_APT === '1' || !capture('apt-get', ['--version']).ok) return false;
+  log('OpenBLAS is missing: installing Debian\'s libopenblas-dev with apt-get (as root; REPLEARN_NO_APT=1 stops this)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = capture('apt-get', ['update', '-qq'], { env });
+  const install = capture('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'libopenblas-dev'], { env });
+  if (!install.ok) log(`apt-get could not install libopenblas-dev: ${(update.ok ? install.output : update.output).trim().split('\n').slice(-3).join(' | ')}`);
+  return install.ok;
+}
+
+/** Whether the built file loads in a fresh Node and answers; the description or the error. */
+function probe() {
+  const result = capture(process.execPath, ['-e', `const a = require(${JSON.stringify(nativeOutput)}); process.stdout.write(a.describe())`]);
+  return { ok: result.ok, text: result.output.trim().split('\n')[0] };
+}
+
+/**
+ * Builds the addon when the source is newer than the build (or the build is missing).
+ * Returns `{ built, reason }`; never throws for a missing compiler or library.
+ */
+export function ensureNative(log = (m) => console.log(`[native] ${m}`)) {
+  if (process.env.REPLEARN_NATIVE === '0') return { built: false, reason: 'REPLEARN_NATIVE=0' };
+  const sourceTime = fs.statSync(source).mtimeMs;
+  const stamp = fs.existsSync(stampFile) ? JSON.parse(fs.readFileSync(stampFile, 'utf8')) : null;
+  if (fs.existsSync(nativeOutput) && stamp?.sourceTime === sourceTime && stamp?.node === process.versions.modules) return { built: true, reason: 'up to date' };
+  if (process.platform === 'win32') {
+    return skip(log, 'the native addon is built on Linux and macOS only; on Windows use WSL2 (see environment.md)');
+  }
+  const cxx = findCompiler();
+  if (cxx === null) return skip(log, 'no C++ compiler (c++, g++ or clang++; set CXX) was found');
+  const includes = nodeApiIncludes();
+  if (includes.length === 0) return skip(log, 'node_api.h was not found (npm ci installs node-api-headers)');
+  fs.mkdirSync(path.dirname(nativeOutput), { recursive: true });
+  fs.rmSync(nativeOutput, { force: true });
+  const started = Date.now();
+  let result = tryBuild(cxx, [includes[0]]);
+  if (!result.ok && missingBlas(result.output) && aptInstallOpenBlas(log)) result = tryBuild(cxx, [includes[0]]);
+  if (!result.ok) {
+    const why = missingBlas(result.output)
+      ? 'OpenBLAS was not found (Debian/Ubuntu: apt-get install libopenblas-dev; Fedora: dnf install openblas-devel; macOS: brew install openblas)'
+      : `the compiler failed: ${result.output.trim().split('\n').slice(0, 3).join(' | ')}`;
+    return skip(log, why);
+  }
+  const check = probe();
+  if (!check.ok) {
+    fs.rmSync(nativeOutput, { force: true });
+    return skip(log, `it built but does not load: ${check.text}`);
+  }
+  fs.writeFileSync(stampFile, JSON.stringify({ sourceTime, node: process.versions.modules, command: result.command, blas: check.text, os: `${os.platform()} ${os.arch()}` }, null, 2));
+  log(`built build/native/replearn_native.node in ${((Date.now() - started) / 1000).toFixed(1)} s (${check.text})`);
+  return { built: true, reason: check.text };
+}
+
+function skip(log, reason) {
+  log(`not built: ${reason}. Training runs on wasm instead.`);
+  return { built: false, reason };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = ensureNative();
+  if (!result.built && process.env.REPLEARN_REQUIRE_NATIVE === '1') {
+    console.error('[native] REPLEARN_REQUIRE_NATIVE=1 and the addon could not be built');
+    process.exit(1);
+  }
+}

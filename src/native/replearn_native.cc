@@ -1,0 +1,531 @@
+// replearn's native kernels: a Node-API addon that works directly on the wasm backend's heap.
+//
+// Every entry point takes the heap (the Uint8Array over the WebAssembly memory, `HEAPU8`) and
+// element offsets (float index = byte offset / 4) of its inputs and of outputs that the caller
+// allocated there. It checks each range against the heap before touching it, so a wrong offset is
+// a JavaScript error, not memory corruption. Matrix products go to OpenBLAS (cblas_sgemm);
+// convolutions are im2col + sgemm over chunks of images with a bounded workspace.
+//
+// Built by scripts/build-native.mjs:
+//   c++ -O3 -march=native -fopenmp -shared -fPIC -I<node include> replearn_native.cc -lopenblas
+#include <node_api.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+// Workspace cap for im2col columns, in floats (16 MiB).
+constexpr int64_t kColumnCap = 4 << 20;
+
+struct JsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The arguments of one call: heap first, then numbers.
+struct Args {
+  napi_env env;
+  float* heap = nullptr;
+  int64_t heapFloats = 0;
+  std::vector<double> numbers;
+
+  Args(napi_env e, napi_callback_info info, size_t expected) : env(e) {
+    size_t argc = 32;
+    napi_value argv[32];
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) throw JsError("bad call");
+    if (argc != expected + 1) {
+      throw JsError("expected " + std::to_string(expected + 1) + " arguments, got " + std::to_string(argc));
+    }
+    bool isTyped = false;
+    napi_is_typedarray(env, argv[0], &isTyped);
+    if (!isTyped) throw JsError("argument 0 must be the wasm heap (a Uint8Array)");
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t byteOffset = 0;
+    if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset) != napi_ok) throw JsError("cannot read the heap");
+    if (type != napi_uint8_array) throw JsError("argument 0 must be a Uint8Array");
+    if (reinterpret_cast<uintptr_t>(data) % 4 != 0) throw JsError("heap is not 4-byte aligned");
+    heap = static_cast<float*>(data);
+    heapFloats = static_cast<int64_t>(length / 4);
+    for (size_t i = 1; i < argc; i++) {
+      double v = 0;
+      if (napi_get_value_double(env, argv[i], &v) != napi_ok) throw JsError("argument " + std::to_string(i) + " must be a number");
+      numbers.push_back(v);
+    }
+  }
+
+  int64_t integer(size_t i) const {
+    double v = numbers.at(i);
+    if (!(std::floor(v) == v) || std::fabs(v) > 9e15) throw JsError("argument " + std::to_string(i + 1) + " must be an integer");
+    return static_cast<int64_t>(v);
+  }
+  float real(size_t i) const { return static_cast<float>(numbers.at(i)); }
+
+  // A range of `count` floats at element offset `offset`, checked against the heap.
+  float* span(int64_t offset, int64_t count, const char* what) const {
+    if (offset < 0 || count < 0 || offset + count > heapFloats) {
+      throw JsError(std::string(what) + ": range [" + std::to_string(offset) + ", " + std::to_string(offset + count) +
+                    ") lies outside the heap of " + std::to_string(heapFloats) + " floats");
+    }
+    return heap + offset;
+  }
+};
+
+void positive(int64_t v, const char* what) {
+  if (v <= 0) throw JsError(std::string(what) + " must be positive, got " + std::to_string(v));
+}
+
+void nonNegative(int64_t v, const char* what) {
+  if (v < 0) throw JsError(std::string(what) + " must not be negative, got " + std::to_string(v));
+}
+
+// Activation codes shared with src/kernels/native-kernels.ts.
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
+
+inline float activate(float v, int act, float alpha) {
+  switch (act) {
+    case kRelu: return v > 0.f ? v : 0.f;
+    case kRelu6: return std::min(std::max(v, 0.f), 6.f);
+    case kSigmoid: return 1.f / (1.f + std::exp(-v));
+    case kLeakyRelu: return v < 0.f ? alpha * v : v;
+    case kElu: return v >= 0.f ? v : std::exp(v) - 1.f;
+    default: return v;
+  }
+}
+
+// rows x cols, row-major: adds bias (length cols, or 1 when biasScalar) and applies the activation.
+void epilogue(float* y, int64_t rows, int64_t cols, const float* bias, bool biasScalar, int act, float alpha) {
+  if (bias == nullptr && act == kLinear) return;
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = y + r * cols;
+    if (bias != nullptr) {
+      if (biasScalar) {
+        for (int64_t c = 0; c < cols; c++) row[c] += bias[0];
+      } else {
+        for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+      }
+    }
+    if (act == kRelu) {
+      for (int64_t c = 0; c < cols; c++) row[c] = row[c] > 0.f ? row[c] : 0.f;
+    } else if (act != kLinear) {
+      for (int64_t c = 0; c < cols; c++) row[c] = activate(row[c], act, alpha);
+    }
+  }
+}
+
+napi_value Throw(napi_env env, const char* name, const std::exception& e) {
+  std::string text = std::string("replearn native ") + name + ": " + e.what();
+  napi_throw_error(env, nullptr, text.c_str());
+  return nullptr;
+}
+
+template <typename F>
+napi_value Guard(napi_env env, const char* name, F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return Throw(env, name, e);
+  }
+  return nullptr;
+}
+
+// gemm(heap, batch, transA, transB, M, N, K, aOff, aStride, bOff, bStride, cOff, biasOff, biasLen, act, alpha)
+// C[b] = act(op(A[b]) op(B[b]) + bias), C is M x N; a stride of 0 broadcasts that operand.
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  return Guard(env, "gemm", [&] {
+    Args a(env, info, 15);
+    const int64_t batch = a.integer(0), transA = a.integer(1), transB = a.integer(2);
+    const int64_t M = a.integer(3), N = a.integer(4), K = a.integer(5);
+    const int64_t aOff = a.integer(6), aStride = a.integer(7), bOff = a.integer(8), bStride = a.integer(9), cOff = a.integer(10);
+    const int64_t biasOff = a.integer(11), biasLen = a.integer(12), act = a.integer(13);
+    const float alpha = a.real(14);
+    nonNegative(batch, "batch");
+    nonNegative(M, "M");
+    nonNegative(N, "N");
+    nonNegative(K, "K");
+    if (aStride != 0 && aStride != M * K) throw JsError("A's batch stride must be 0 or M*K");
+    if (bStride != 0 && bStride != K * N) throw JsError("B's batch stride must be 0 or K*N");
+    const float* A = a.span(aOff, (aStride == 0 ? 1 : batch) * M * K, "A");
+    const float* B = a.span(bOff, (bStride == 0 ? 1 : batch) * K * N, "B");
+    float* C = a.span(cOff, batch * M * N, "C");
+    const float* bias = nullptr;
+    if (biasOff >= 0) {
+      if (biasLen != 1 && biasLen != N) throw JsError("bias must have 1 or N elements");
+      bias = a.span(biasOff, biasLen, "bias");
+    }
+    if (batch == 0 || M == 0 || N == 0) return;
+    for (int64_t b = 0; b < batch; b++) {
+      float* c = C + b * M * N;
+      if (K == 0) {
+        std::fill(c, c + M * N, 0.f);
+      } else {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.f,
+                    A + b * aStride, transA ? (int)M : (int)K, B + b * bStride, transB ? (int)K : (int)N, 0.f, c, (int)N);
+      }
+      epilogue(c, M, N, bias, biasLen == 1, (int)act, alpha);
+    }
+  });
+}
+
+// The shape of one 2-D convolution, NHWC input, filter [KH, KW, C, CO].
+struct Conv {
+  int64_t n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, padT, padL;
+
+  static Conv from(const Args& a, size_t first) {
+    Conv v{};
+    int64_t* fields[] = {&v.n, &v.h, &v.w, &v.c, &v.kh, &v.kw, &v.co, &v.oh, &v.ow, &v.sh, &v.sw, &v.dh, &v.dw, &v.padT, &v.padL};
+    for (size_t i = 0; i < 15; i++) *fields[i] = a.integer(first + i);
+    nonNegative(v.n, "batch");
+    for (auto [value, name] : {std::pair{v.h, "height"}, {v.w, "width"}, {v.c, "channels"}, {v.kh, "filter height"}, {v.kw, "filter width"},
+                               {v.co, "output channels"}, {v.sh, "stride"}, {v.sw, "stride"}, {v.dh, "dilation"}, {v.dw, "dilation"}}) {
+      positive(value, name);
+    }
+    nonNegative(v.oh, "output height");
+    nonNegative(v.ow, "output width");
+    return v;
+  }
+  int64_t k() const { return kh * kw * c; }
+  int64_t pixels() const { return oh * ow; }
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && padT == 0 && padL == 0 && oh == h && ow == w; }
+  // Images per chunk so that the columns stay under the cap.
+  int64_t chunk() const { return std::max<int64_t>(1, std::min<int64_t>(n, kColumnCap / std::max<int64_t>(1, pixels() * k()))); }
+};
+
+thread_local std::vector<float> columns;
+
+float* workspace(int64_t floats) {
+  if ((int64_t)columns.size() < floats) columns.resize(floats);
+  return columns.data();
+}
+
+// Columns for images [n0, n0 + count): row (image, oh, ow), column (kh, kw, c).
+void im2col(const Conv& v, const float* x, int64_t n0, int64_t count, float* col) {
+  const int64_t K = v.k();
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < count * v.oh; row++) {
+    const int64_t img = n0 + row / v.oh, oy = row % v.oh;
+    const float* image = x + img * v.h * v.w * v.c;
+    for (int64_t ox = 0; ox < v.ow; ox++) {
+      float* dst = col + ((row * v.ow) + ox) * K;
+      for (int64_t ky = 0; ky < v.kh; ky++) {
+        const int64_t iy = oy * v.sh - v.padT + ky * v.dh;
+        for (int64_t kx = 0; kx < v.kw; kx++, dst += v.c) {
+          const int64_t ix = ox * v.sw - v.padL + kx * v.dw;
+          if (iy < 0 || iy >= v.h || ix < 0 || ix >= v.w) {
+            std::memset(dst, 0, sizeof(float) * v.c);
+          } else {
+            std::memcpy(dst, image + (iy * v.w + ix) * v.c, sizeof(float) * v.c);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Adds columns back into images [n0, n0 + count) of dx (the adjoint of im2col).
+void col2im(const Conv& v, const float* col, int64_t n0, int64_t count, float* dx) {
+  const int64_t K = v.k();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) {
+    float* image = dx + (n0 + i) * v.h * v.w * v.c;
+    for (int64_t oy = 0; oy < v.oh; oy++) {
+      for (int64_t ox = 0; ox < v.ow; ox++) {
+        const float* src = col + ((i * v.oh + oy) * v.ow + ox) * K;
+        for (int64_t ky = 0; ky < v.kh; ky++) {
+          const int64_t iy = oy * v.sh - v.padT + ky * v.dh;
+          for (int64_t kx = 0; kx < v.kw; kx++, src += v.c) {
+            const int64_t ix = ox * v.sw - v.padL + kx * v.dw;
+            if (iy < 0 || iy >= v.h || ix < 0 || ix >= v.w) continue;
+            float* d = image + (iy * v.w + ix) * v.c;
+            for (int64_t ch = 0; ch < v.c; ch++) d[ch] += src[ch];
+          }
+        }
+      }
+    }
+  }
+}
+
+// conv2d(heap, xOff, wOff, yOff, biasOff, biasLen, act, alpha, ...15 conv fields)
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  return Guard(env, "conv2d", [&] {
+    Args a(env, info, 22);
+    const Conv v = Conv::from(a, 7);
+    const float* x = a.span(a.integer(0), v.n * v.h * v.w * v.c, "x");
+    const float* w = a.span(a.integer(1), v.k() * v.co, "filter");
+    float* y = a.span(a.integer(2), v.n * v.pixels() * v.co, "y");
+    const int64_t biasOff = a.integer(3), biasLen = a.integer(4), act = a.integer(5);
+    const float alpha = a.real(6);
+    const float* bias = nullptr;
+    if (biasOff >= 0) {
+      if (biasLen != 1 && biasLen != v.co) throw JsError("bias must have 1 or CO elements");
+      bias = a.span(biasOff, biasLen, "bias");
+    }
+    if (v.n == 0 || v.pixels() == 0) return;
+    const int64_t K = v.k();
+    if (v.pointwise()) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(v.n * v.pixels()), (int)v.co, (int)K, 1.f, x, (int)K, w, (int)v.co, 0.f, y, (int)v.co);
+    } else {
+      const int64_t chunk = v.chunk();
+      float* col = workspace(chunk * v.pixels() * K);
+      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+        const int64_t count = std::min(chunk, v.n - n0);
+        im2col(v, x, n0, count, col);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * v.pixels()), (int)v.co, (int)K, 1.f, col, (int)K, w, (int)v.co, 0.f,
+                    y + n0 * v.pixels() * v.co, (int)v.co);
+      }
+    }
+    epilogue(y, v.n * v.pixels(), v.co, bias, biasLen == 1, (int)act, alpha);
+  });
+}
+
+// conv2dBackpropInput(heap, dyOff, wOff, dxOff, ...15 conv fields): dx = conv2d's input gradient.
+napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
+  return Guard(env, "conv2dBackpropInput", [&] {
+    Args a(env, info, 18);
+    const Conv v = Conv::from(a, 3);
+    const float* dy = a.span(a.integer(0), v.n * v.pixels() * v.co, "dy");
+    const float* w = a.span(a.integer(1), v.k() * v.co, "filter");
+    float* dx = a.span(a.integer(2), v.n * v.h * v.w * v.c, "dx");
+    const int64_t K = v.k();
+    if (v.pointwise()) {
+      if (v.n * v.pixels() == 0) return;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(v.n * v.pixels()), (int)K, (int)v.co, 1.f, dy, (int)v.co, w, (int)v.co, 0.f, dx, (int)K);
+      return;
+    }
+    std::fill(dx, dx + v.n * v.h * v.w * v.c, 0.f);
+    if (v.n == 0 || v.pixels() == 0) return;
+    const int64_t chunk = v.chunk();
+    float* col = workspace(chunk * v.pixels() * K);
+    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+      const int64_t count = std::min(chunk, v.n - n0);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * v.pixels()), (int)K, (int)v.co, 1.f, dy + n0 * v.pixels() * v.co, (int)v.co, w,
+                  (int)v.co, 0.f, col, (int)K);
+      col2im(v, col, n0, count, dx);
+    }
+  });
+}
+
+// conv2dBackpropFilter(heap, xOff, dyOff, dwOff, ...15 conv fields): dw = conv2d's filter gradient.
+napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  return Guard(env, "conv2dBackpropFilter", [&] {
+    Args a(env, info, 18);
+    const Conv v = Conv::from(a, 3);
+    const float* x = a.span(a.integer(0), v.n * v.h * v.w * v.c, "x");
+    const float* dy = a.span(a.integer(1), v.n * v.pixels() * v.co, "dy");
+    float* dw = a.span(a.integer(2), v.k() * v.co, "dw");
+    const int64_t K = v.k();
+    if (v.n == 0 || v.pixels() == 0) {
+      std::fill(dw, dw + K * v.co, 0.f);
+      return;
+    }
+    if (v.pointwise()) {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)v.co, (int)(v.n * v.pixels()), 1.f, x, (int)K, dy, (int)v.co, 0.f, dw, (int)v.co);
+      return;
+    }
+    const int64_t chunk = v.chunk();
+    float* col = workspace(chunk * v.pixels() * K);
+    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+      const int64_t count = std::min(chunk, v.n - n0);
+      im2col(v, x, n0, count, col);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)v.co, (int)(count * v.pixels()), 1.f, col, (int)K, dy + n0 * v.pixels() * v.co,
+                  (int)v.co, n0 == 0 ? 0.f : 1.f, dw, (int)v.co);
+    }
+  });
+}
+
+// The shape of one max pool, NHWC.
+struct Pool {
+  int64_t n, h, w, c, kh, kw, oh, ow, sh, sw, padT, padL;
+  static Pool from(const Args& a, size_t first) {
+    Pool p{};
+    int64_t* fields[] = {&p.n, &p.h, &p.w, &p.c, &p.kh, &p.kw, &p.oh, &p.ow, &p.sh, &p.sw, &p.padT, &p.padL};
+    for (size_t i = 0; i < 12; i++) *fields[i] = a.integer(first + i);
+    for (int64_t* f : fields) nonNegative(*f, "pool size");
+    positive(p.kh, "pool height");
+    positive(p.kw, "pool width");
+    positive(p.sh, "pool stride");
+    positive(p.sw, "pool stride");
+    return p;
+  }
+  // Input index of the window's maximum for output (img, oy, ox, ch): the first strictly greater
+  // value in row-major window order, as the cpu backend picks it; -1 when the window is empty.
+  int64_t argmax(const float* x, int64_t img, int64_t oy, int64_t ox, int64_t ch) const {
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t at = -1;
+    for (int64_t ky = 0; ky < kh; ky++) {
+      const int64_t iy = oy * sh - padT + ky;
+      if (iy < 0 || iy >= h) continue;
+      for (int64_t kx = 0; kx < kw; kx++) {
+        const int64_t ix = ox * sw - padL + kx;
+        if (ix < 0 || ix >= w) continue;
+        const int64_t i = ((img * h + iy) * w + ix) * c + ch;
+        if (x[i] > best) {
+          best = x[i];
+          at = i;
+        }
+      }
+    }
+    return at;
+  }
+};
+
+// maxPool(heap, xOff, yOff, ...12 pool fields)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  return Guard(env, "maxPool", [&] {
+    Args a(env, info, 14);
+    const Pool p = Pool::from(a, 2);
+    const float* x = a.span(a.integer(0), p.n * p.h * p.w * p.c, "x");
+    float* y = a.span(a.integer(1), p.n * p.oh * p.ow * p.c, "y");
+#pragma omp parallel for schedule(static)
+    for (int64_t row = 0; row < p.n * p.oh; row++) {
+      const int64_t img = row / p.oh, oy = row % p.oh;
+      for (int64_t ox = 0; ox < p.ow; ox++) {
+        float* out = y + ((row * p.ow) + ox) * p.c;
+        for (int64_t ch = 0; ch < p.c; ch++) {
+          const int64_t at = p.argmax(x, img, oy, ox, ch);
+          out[ch] = at < 0 ? -std::numeric_limits<float>::infinity() : x[at];
+        }
+      }
+    }
+  });
+}
+
+// maxPoolGrad(heap, dyOff, xOff, dxOff, ...12 pool fields): routes dy to each window's maximum.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return Guard(env, "maxPoolGrad", [&] {
+    Args a(env, info, 15);
+    const Pool p = Pool::from(a, 3);
+    const float* dy = a.span(a.integer(0), p.n * p.oh * p.ow * p.c, "dy");
+    const float* x = a.span(a.integer(1), p.n * p.h * p.w * p.c, "x");
+    float* dx = a.span(a.integer(2), p.n * p.h * p.w * p.c, "dx");
+    std::fill(dx, dx + p.n * p.h * p.w * p.c, 0.f);
+    // Windows of one image only write into that image: images run in parallel.
+#pragma omp parallel for schedule(static)
+    for (int64_t img = 0; img < p.n; img++) {
+      for (int64_t oy = 0; oy < p.oh; oy++) {
+        for (int64_t ox = 0; ox < p.ow; ox++) {
+          const float* g = dy + ((img * p.oh + oy) * p.ow + ox) * p.c;
+          for (int64_t ch = 0; ch < p.c; ch++) {
+            const int64_t at = p.argmax(x, img, oy, ox, ch);
+            if (at >= 0) dx[at] += g[ch];
+          }
+        }
+      }
+    }
+  });
+}
+
+// sumRows(heap, xOff, yOff, outer, inner, leading): x is outer x inner. leading=1 sums over the
+// outer index (y has inner elements), leading=0 over the inner one (y has outer elements).
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  return Guard(env, "sum", [&] {
+    Args a(env, info, 5);
+    const int64_t outer = a.integer(2), inner = a.integer(3), leading = a.integer(4);
+    nonNegative(outer, "outer size");
+    nonNegative(inner, "inner size");
+    const float* x = a.span(a.integer(0), outer * inner, "x");
+    float* y = a.span(a.integer(1), leading ? inner : outer, "y");
+    if (leading) {
+      // Column sums, accumulated row by row in float as the cpu backend does.
+      std::fill(y, y + inner, 0.f);
+      for (int64_t r = 0; r < outer; r++) {
+        const float* row = x + r * inner;
+        for (int64_t c = 0; c < inner; c++) y[c] += row[c];
+      }
+    } else {
+#pragma omp parallel for schedule(static) if (outer * inner > 65536)
+      for (int64_t r = 0; r < outer; r++) {
+        const float* row = x + r * inner;
+        float s = 0.f;
+        for (int64_t c = 0; c < inner; c++) s += row[c];
+        y[r] = s;
+      }
+    }
+  });
+}
+
+// adam(heap, varOff, mOff, vOff, gOff, newVarOff, newMOff, newVOff, n, rate, beta1, beta2, epsilon)
+// m' = b1 m + (1-b1) g; v' = b2 v + (1-b2) g^2; var' = var - rate m' / (sqrt(v') + eps).
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return Guard(env, "adam", [&] {
+    Args a(env, info, 12);
+    const int64_t n = a.integer(7);
+    nonNegative(n, "size");
+    const float* var = a.span(a.integer(0), n, "variable");
+    const float* m = a.span(a.integer(1), n, "m");
+    const float* v = a.span(a.integer(2), n, "v");
+    const float* g = a.span(a.integer(3), n, "gradient");
+    float* var2 = a.span(a.integer(4), n, "new variable");
+    float* m2 = a.span(a.integer(5), n, "new m");
+    float* v2 = a.span(a.integer(6), n, "new v");
+    const float rate = a.real(8), b1 = a.real(9), b2 = a.real(10), eps = a.real(11);
+    const float c1 = 1.f - b1, c2 = 1.f - b2;
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + c1 * gi;
+      const float vi = b2 * v[i] + c2 * (gi * gi);
+      m2[i] = mi;
+      v2[i] = vi;
+      var2[i] = var[i] - rate * mi / (std::sqrt(vi) + eps);
+    }
+  });
+}
+
+// threads(n): sets the threads of OpenBLAS and OpenMP; returns the number in use.
+napi_value Threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc == 1) {
+    int32_t n = 0;
+    if (napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) {
+      openblas_set_num_threads(n);
+#ifdef _OPENMP
+      omp_set_num_threads(n);
+#endif
+    }
+  }
+  napi_value result;
+  napi_create_int32(env, openblas_get_num_threads(), &result);
+  return result;
+}
+
+napi_value Describe(napi_env env, napi_callback_info) {
+  std::string text = openblas_get_config();
+  napi_value result;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const std::pair<const char*, napi_callback> functions[] = {
+      {"gemm", Gemm},         {"conv2d", Conv2d},   {"conv2dBackpropInput", Conv2dBackpropInput}, {"conv2dBackpropFilter", Conv2dBackpropFilter},
+      {"maxPool", MaxPool},   {"maxPoolGrad", MaxPoolGrad}, {"sumRows", SumRows},                {"adam", Adam},
+      {"threads", Threads},   {"describe", Describe},
+  };
+  for (const auto& [name, fn] : functions) {
+    napi_value value;
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &value);
+    napi_set_named_property(env, exports, name, value);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

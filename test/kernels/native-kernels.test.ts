@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { checkClose } from '../../src/core/assert';
+import { Random } from '../../src/core/random';
+import { adamKernelName, loadNativeAddon, nativeThreads, registerNativeBackend, type NativeAddon } from '../../src/kernels/native-kernels';
+import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
+import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
+import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
+import type { TrainableModel } from '../../src/models/model';
+import { Vae } from '../../src/models/vae';
+import { Optimizer } from '../../src/training/optimizer';
+
+// Every native kernel against the cpu backend on the same inputs. Where the addon is not built
+// (no compiler or OpenBLAS) the suite is skipped, saying so; CI sets REPLEARN_REQUIRE_NATIVE=1,
+// which turns a missing addon into a failure.
+let addon: NativeAddon | null = null;
+let why = '';
+try {
+  addon = loadNativeAddon();
+} catch (error) {
+  why = error instanceof Error ? error.message : String(error);
+  if (process.env.REPLEARN_REQUIRE_NATIVE === '1') throw new Error(`REPLEARN_REQUIRE_NATIVE=1 but ${why}`);
+}
+const skip = addon === null ? `native addon unavailable: ${why}` : false;
+
+before(async () => {
+  if (addon === null) return;
+  registerWasmKernels();
+  await registerNativeBackend(addon);
+  await tf.setBackend('native');
+  await tf.setBackend('cpu');
+});
+
+function values(n: number, seed: number): Float32Array {
+  const r = new Random(seed);
+  return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `f` on `backend` and reads every output back to the host. */
+async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = f();
+  const read = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(outs);
+  return read;
+}
+
+/** Runs `f` on cpu and on native and compares every output. */
+async function agree(what: string, f: () => tf.Tensor[], tolerance = 1e-5): Promise<Float32Array[]> {
+  const cpu = await on('cpu', f);
+  const native = await on('native', f);
+  assert.equal(native.length, cpu.length);
+  for (let i = 0; i < cpu.length; i++) {
+    assert.equal(native[i].length, cpu[i].length, `${what} output ${i} size`);
+    checkClose(native[i], cpu[i], tolerance, `${what} output ${i}`);
+  }
+  return cpu;
+}
+
+/** Asserts that `f` leaves nothing new on the native backend beyond what it returns. */
+async function noLeaks(f: () => tf.Tensor[]): Promise<void> {
+  await tf.setBackend('native');
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const tensors = tf.memory().numTensors;
+  const ids = backend.numDataIds();
+  const outs = f();
+  assert.equal(backend.numDataIds(), ids + outs.length, 'only the results are new on the heap');
+  tf.dispose(outs);
+  assert.equal(tf.memory().numTensors, tensors);
+  await tf.setBackend('cpu');
+}
+
+describe('native matmul (OpenBLAS sgemm) against cpu', { skip }, () => {
+  const cases: { a: number[]; b: number[]; tA: boolean; tB: boolean }[] = [
+    { a: [7, 5], b: [5, 3], tA: false, tB: false },
+    { a: [7, 5], b: [7, 3], tA: true, tB: false },
+    { a: [7, 5], b: [3, 5], tA: false, tB: true },
+    { a: [5, 7], b: [3, 5], tA: true, tB: true },
+    { a: [1, 1], b: [1, 1], tA: false, tB: false },
+    { a: [3, 13, 6], b: [3, 6, 11], tA: false, tB: false },
+    { a: [2, 6, 4], b: [2, 6, 3], tA: true, tB: false },
+    { a: [4, 9, 6], b: [6, 5], tA: false, tB: false },
+    { a: [1, 4, 6], b: [3, 5, 6], tA: false, tB: true },
+    { a: [2, 3, 4, 5], b: [5, 2], tA: false, tB: false },
+    { a: [9, 1], b: [2, 1], tA: false, tB: true },
+  ];
+  for (const c of cases) {
+    it(`[${c.a}]${c.tA ? '^T' : ''} x [${c.b}]${c.tB ? '^T' : ''}: plain, fused (bias + each activation) and gradients`, async () => {
+      const as = values(size(c.a), 7);
+      const bs = values(size(c.b), 8);
+      const sameBatch = c.a.length === c.b.length && c.a.slice(0, -2).every((d, i) => d === c.b[i]);
+      await agree('matmul', () => {
+        const a = tf.tensor(as, c.a);
+        const b = tf.tensor(bs, c.b);
+        const plain = tf.matMul(a, b, c.tA, c.tB);
+        const cols = plain.shape[plain.rank - 1];
+        const bias = tf.linspace(-1, 1, cols);
+        const fused = (['relu', 'sigmoid', 'elu', 'relu6', 'leakyrelu', 'linear'] as const).map((activation) =>
+          tf.fused.matMul({ a, b, transposeA: c.tA, transposeB: c.tB, bias, activation, leakyreluAlpha: 0.3 }),
+        );
+        const scalarBias = tf.fused.matMul({ a, b, transposeA: c.tA, transposeB: c.tB, bias: tf.scalar(0.25), activation: 'relu' });
+        // A bias per row is not a native case: it must fall back to wasm and still be right.
+        const rowBias = tf.fused.matMul({ a, b, transposeA: c.tA, transposeB: c.tB, bias: tf.ones([plain.shape[plain.rank - 2], 1]), activation: 'linear' });
+        // TF.js has no gradient for a matmul whose batch broadcasts; the others are checked.
+        const grads = sameBatch
+          ? tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+              tf.fused.matMul({ a: x, b: y, transposeA: c.tA, transposeB: c.tB, bias: z, activation: 'relu' }).square().sum(),
+            )([a, b, bias])
+          : [];
+        return [plain, ...fused, scalarBias, rowBias, ...grads];
+      });
+    });
+  }
+
+  it('an inner-size mismatch is an error naming both shapes', async () => {
+    await tf.setBackend('native');
+    assert.throws(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 2])), /inner shapes \(3\) and \(4\)/);
+    await tf.setBackend('cpu');
+  });
+
+  it('leaves nothing behind on the heap', async () => {
+    await noLeaks(() => {
+      const a = tf.tensor(values(12, 1), [2, 2, 3]);
+      const b = tf.tensor(values(6, 2), [3, 2]);
+      const bias = tf.ones([2]);
+      const flat = a.reshape([4, 3]);
+      const out = [tf.matMul(a, b), tf.fused.matMul({ a: flat, b, bias, activation: 'relu' })];
+      tf.dispose([a, b, bias, flat]);
+      return out;
+    });
+  });
+});
+
+describe('native convolution (im2col + sgemm) against cpu: values and both gradients', { skip }, () => {
+  type Case = { name: string; x: number[]; filter: number[]; strides: [number, number]; pad: 'same' | 'valid' | number; dilations?: [number, number] };
+  const cases: Case[] = [
+    { name: '3x3 same stride 1', x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
+    { name: '3x3 same stride 2 on odd sizes', x: [3, 9, 7, 2], filter: [3, 3, 2, 5], strides: [2, 2], pad: 'same' },
+    { name: '2x4 valid, stride [1, 2]', x: [1, 6, 9, 3], filter: [2, 4, 3, 2], strides: [1, 2], pad: 'valid' },
+    { name: 'explicit pad 1, stride 2', x: [2, 8, 9, 1], filter: [3, 3, 1, 3], strides: [2, 2], pad: 1 },
+    { name: '1-D as width 1, kernel [5, 1]', x: [4, 17, 1, 2], filter: [5, 1, 2, 3], strides: [1, 1], pad: 'same' },
+    { name: '1x1 kernel (one matrix product)', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
+    { name: 'one output channel, 32 in', x: [2, 6, 6, 32], filter: [3, 3, 32, 1], strides: [1, 1], pad: 'same' },
+    { name: 'dilation 2', x: [2, 9, 8, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: 'same', dilations: [2, 2] },
+    { name: 'a batch split into workspace chunks', x: [80, 20, 20, 16], filter: [3, 3, 16, 8], strides: [1, 1], pad: 'same' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const xs = values(size(c.x), 1);
+      const ws = values(size(c.filter), 2);
+      const cpu = await agree(
+        c.name,
+        () => {
+          const x = tf.tensor4d(xs, c.x as [number, number, number, number]);
+          const w = tf.tensor4d(ws, c.filter as [number, number, number, number]);
+          const y = tf.conv2d(x, w, c.strides, c.pad as 'same', 'NHWC', c.dilations ?? 1);
+          const bias = tf.linspace(-0.5, 0.5, c.filter[3]);
+          const fused = tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad as 'same', dilations: c.dilations ?? 1, bias, activation: 'relu' });
+          // TF.js has no gradient for dilated convolutions: forward only there.
+          if (c.dilations !== undefined) return [y, fused];
+          // The loss sum(conv(x, w)^2) / 2 sends its gradient through Conv2DBackpropInput and Conv2DBackpropFilter.
+          const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same', 'NHWC', c.dilations ?? 1).square().sum().div(2))([x, w]);
+          return [y, fused, dx, dw];
+        },
+        1e-4,
+      );
+      assert.ok(cpu[cpu.length - 1].some((v) => Math.abs(v) > 1e-3), 'the last output is not all zeros');
+    });
+  }
+
+  it('transposed convolution, stride 2 (the decoder layer) and its gradients', async () => {
+    const xs = values(3 * 5 * 4 * 6, 3);
+    const ws = values(3 * 3 * 4 * 6, 4);
+    await agree(
+      'conv2dTranspose',
+      () => {
+        const x = tf.tensor4d(xs, [3, 5, 4, 6]);
+        const w = tf.tensor4d(ws, [3, 3, 4, 6]);
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [3, 10, 8, 4], 2, 'same');
+        return [f(x, w), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).square().sum())([x, w])];
+      },
+      1e-4,
+    );
+  });
+
+  it('leaves nothing behind on the heap (forward and both gradients)', async () => {
+    await noLeaks(() => {
+      const x = tf.tensor4d(values(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
+      const w = tf.tensor4d(values(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
+      const out = [tf.conv2d(x, w, 1, 'same'), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w])];
+      tf.dispose([x, w]);
+      return out;
+    });
+  });
+});
+
+describe('native max pooling, sums and Adam against cpu', { skip }, () => {
+  const pools: { name: string; x: number[]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+    { name: '2x2 stride 2 same on odd sizes', x: [2, 7, 5, 3], size: 2, stride: 2, pad: 'same' },
+    { name: '3x3 stride 2 valid', x: [1, 9, 8, 2], size: 3, stride: 2, pad: 'valid' },
+    { name: '2x1 (1-D) stride 2', x: [3, 11, 1, 4], size: 2, stride: 2, pad: 'same' },
+  ];
+  for (const p of pools) {
+    it(`max pool ${p.name}, with ties from a relu, and its gradient`, async () => {
+      const xs = values(size(p.x), 5);
+      await agree(`maxPool ${p.name}`, () => {
+        // relu makes windows of equal zeros: the gradient must go where cpu sends it.
+        const x = tf.relu(tf.tensor4d(xs, p.x as [number, number, number, number]));
+        const filter: [number, number] = p.x[2] === 1 ? [p.size, 1] : [p.size, p.size];
+        const strides: [number, number] = p.x[2] === 1 ? [p.stride, 1] : [p.stride, p.stride];
+        const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, filter, strides, p.pad);
+        const weights = tf.tensor(values(size(f(x).shape), 6), f(x).shape);
+        return [f(x), tf.grad((a: tf.Tensor) => f(a).mul(weights).sum())(x)];
+      });
+    });
+  }
+
+  it('sums over leading axes, trailing axes, all axes, with keepDims; other cases fall back to wasm', async () => {
+    const xs = values(4 * 3 * 5 * 2, 9);
+    await agree('sum', () => {
+      const x = tf.tensor4d(xs, [4, 3, 5, 2]);
+      const xi = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+      return [
+        x.sum([0, 1, 2]),
+        x.sum(0),
+        x.sum([2, 3]),
+        x.sum(-1, true),
+        x.sum(),
+        x.sum([0, 1], true),
+        x.sum(1),
+        x.sum([0, 2]),
+        xi.sum(0).cast('float32'),
+        tf.zeros([0, 3]).sum(0),
+      ];
+    });
+  });
+
+  it('fused Adam gives the unfused update, step after step', async () => {
+    const shapes = [[7, 3], [5], [2, 2, 3]];
+    const run = () => {
+      const variables = shapes.map((s, i) => ({ name: `v${i}`, variable: tf.variable(tf.tensor(values(size(s), 20 + i), s)) }));
+      const optimizer = new Optimizer(variables, { name: 'adam', learningRate: 0.01 });
+      for (let step = 0; step < 4; step++) {
+        const grads = Object.fromEntries(variables.map(({ variable }, i) => [variable.name, tf.tensor(values(size(shapes[i]), 100 * step + i), shapes[i])]));
+        optimizer.apply(grads);
+        tf.dispose(Object.values(grads));
+      }
+      const out = [...variables.map((v) => v.variable.clone()), ...optimizer.stateTensors().map((t) => t.tensor.clone())];
+      optimizer.dispose();
+      for (const v of variables) v.variable.dispose();
+      return out;
+    };
+    await tf.setBackend('native');
+    assert.ok(tf.getKernel(adamKernelName, 'native') !== undefined, 'native registers the fused Adam kernel');
+    await agree('adam', run, 1e-5);
+  });
+});
+
+describe('the addon itself', { skip }, () => {
+  it('refuses offsets outside the heap with an error instead of writing there', () => {
+    const heap = new Uint8Array(64 * 4);
+    assert.throws(() => addon!.gemm(heap, 1, 0, 0, 4, 4, 4, 0, 0, 16, 0, 60, -1, 0, 0, 0), /C: range \[60, 76\) lies outside the heap of 64 floats/);
+    assert.throws(() => addon!.sumRows(heap, -1, 0, 2, 2, 1), /x: range/);
+    assert.throws(() => addon!.gemm(heap, 1), /expected 16 arguments, got 2/);
+  });
+
+  it('works on a heap view that starts at a byte offset', () => {
+    const buffer = new ArrayBuffer(64 * 4);
+    const heap = new Uint8Array(buffer, 16, 48 * 4);
+    const floats = new Float32Array(buffer, 16, 48);
+    floats.set([1, 2, 3, 4], 0); // A = [[1, 2], [3, 4]]
+    floats.set([5, 6, 7, 8], 4); // B = [[5, 6], [7, 8]]
+    addon!.gemm(heap, 1, 0, 0, 2, 2, 2, 0, 0, 4, 0, 8, -1, 0, 0, 0);
+    assert.deepEqual([...floats.subarray(8, 12)], [19, 22, 43, 50]);
+  });
+
+  it('reads REPLEARN_NATIVE_THREADS (default 1) and rejects nonsense', () => {
+    assert.equal(nativeThreads({}), 1);
+    assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: '2' }), 2);
+    assert.throws(() => nativeThreads({ REPLEARN_NATIVE_THREADS: 'two' }), /REPLEARN_NATIVE_THREADS must be a positive integer, got "two"/);
+  });
+});
+
+describe('training gradients of every notebook model: native against cpu', { skip }, () => {
+  const models: { name: string; make: () => TrainableModel; shape: number[] }[] = [
+    { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
+    { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
+    { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
+    { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
+  ];
+  for (const m of models) {
+    it(m.name, async () => {
+      const xs = values(size(m.shape), 5).map((v) => (v + 1) / 2);
+      const cpu = await on('cpu', () => gradients(m, xs));
+      const native = await on('native', () => gradients(m, xs));
+      assert.equal(native.length, cpu.length);
+      checkClose(native[0], cpu[0], 1e-5, `${m.name} loss`);
+      for (let i = 1; i < cpu.length; i++) checkClose(native[i], cpu[i], 2e-4, `${m.name} gradient ${i}`);
+    });
+  }
+});
+
+function gradients(m: { make: () => TrainableModel; shape: number[] }, xs: Float32Array): tf.Tensor[] {
+  const model = m.make();
+  const x = tf.tensor(xs, m.shape);
+  const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
+  const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
+  model.dispose();
+  x.dispose();
+  return out;
+}
