@@ -218,7 +218,7 @@ export const nodeBackendLoader: BackendLoader = {
       const addon = loadNativeAddon();
       await registerNativeBackend(addon);
       const own = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
-      return { tfjsName: nativeBackendName, packageName: `replearn native addon + ${wasm.packageName}`, version: `${own.version ?? 'unknown'} + ${wasm.version}` };
+      return { tfjsName: nativeBackendName, packageName: 'replearn native addon', version: `${own.version ?? 'unknown'}, over ${wasm.packageName} ${wasm.version}` };
     }
     let packageName = packages[name];
     let pkg = readPackageJson(packageName);
@@ -276,7 +276,8 @@ export const nodeBackendLoader: BackendLoader = {
     }
     if (loaded.tfjsName === nativeBackendName) {
       const addon = loadNativeAddon();
-      return `${addon.describe()}, ${addon.threads()} threads, for matmul, convolution, pooling, sums and Adam; WebAssembly for the rest`;
+      const threads = addon.threads();
+      return `${addon.describe()} on ${threads} thread${threads === 1 ? '' : 's'} for matmul, convolution, pooling, sums and Adam; WebAssembly for the rest`;
     }
     if (loaded.tfjsName === 'wasm') return 'WebAssembly with SIMD, one thread';
     return 'pure JavaScript';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * The `native` backend: the wasm backend's heap and kernels, with the heavy kernels of a training
  * step (matrix products, convolutions and both their gradients, max pooling and its gradient,
- * sums over leading or trailing axes, and a fused Adam update) run by replearn's Node-API addon on
+ * sums over leading or trailing axes, and a fused Adam update; identities share data instead of copying) run by replearn's Node-API addon on
  * OpenBLAS. The addon reads and writes the wasm heap in place, so no tensor is copied to reach it.
  * Anything the addon does not cover (another dtype, NCHW data, a broadcast it does not handle)
  * falls back to the wasm kernel of the same name.
@@ -76,6 +76,7 @@ interface WasmBackend {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
 }
 
 const activationCodes: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, leakyrelu: 4, elu: 5 };
@@ -112,6 +113,17 @@ function withFallback(name: string, native: (args: KernelArgs, backend: WasmBack
     if (wasm === undefined) throw new Error(`replearn native: no ${name} kernel covers this case (and wasm has none)`);
     return wasm.kernelFunc(args);
   };
+}
+
+/**
+ * Identity shares the input's data (one more reference) as the cpu backend does; wasm 4.22 copies
+ * it, and a training step's gradients ask for dozens of identities of activation-sized tensors.
+ */
+function identity({ inputs }: KernelArgs, backend: WasmBackend): TensorInfo | null {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return null;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
 function matMul(addon: NativeAddon, fused: boolean) {
@@ -366,6 +378,7 @@ export const nativeBackendName = 'native';
 /** Kernels the addon replaces, by TF.js kernel name. */
 function nativeKernels(addon: NativeAddon): Record<string, (args: KernelArgs, backend: WasmBackend) => TensorInfo | TensorInfo[] | null> {
   return {
+    Identity: identity,
     BatchMatMul: matMul(addon, false),
     _FusedMatMul: matMul(addon, true),
     Conv2D: conv2d(addon, false),
@@ -379,7 +392,7 @@ function nativeKernels(addon: NativeAddon): Record<string, (args: KernelArgs, ba
 }
 
 /** Names of the kernels the native backend runs in the addon (the rest are wasm's). */
-export const nativeKernelNames = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', adamKernelName];
+export const nativeKernelNames = ['Identity', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', adamKernelName];
 
 /**
  * Registers the `native` backend (once): the same BackendWasm instance as `wasm` (so tensors

@@ -259,6 +259,92 @@ void col2im(const Conv& v, const float* col, int64_t n0, int64_t count, float* d
   }
 }
 
+// The second way to a convolution, for layers with fewer output than input channels (or, for the
+// input gradient, stride 1): work on the input-pixel grid with the filter as [C, KH*KW*CO].
+// Rows per image of that grid, and images per chunk under the workspace cap.
+int64_t gridRow(const Conv& v) { return v.kh * v.kw * v.co; }
+int64_t gridChunk(const Conv& v) { return std::max<int64_t>(1, std::min<int64_t>(v.n, kColumnCap / std::max<int64_t>(1, v.h * v.w * gridRow(v)))); }
+
+thread_local std::vector<float> permuted;
+
+// W [KH*KW, C, CO] -> Wp [C, KH*KW*CO].
+float* permuteFilter(const Conv& v, const float* w) {
+  const int64_t taps = v.kh * v.kw;
+  if ((int64_t)permuted.size() < taps * v.c * v.co) permuted.resize(taps * v.c * v.co);
+  float* wp = permuted.data();
+  for (int64_t t = 0; t < taps; t++)
+    for (int64_t c = 0; c < v.c; c++)
+      for (int64_t o = 0; o < v.co; o++) wp[(c * taps + t) * v.co + o] = w[(t * v.c + c) * v.co + o];
+  return wp;
+}
+
+// Wp [C, KH*KW*CO] -> W [KH*KW, C, CO].
+void unpermuteFilter(const Conv& v, const float* wp, float* w) {
+  const int64_t taps = v.kh * v.kw;
+  for (int64_t t = 0; t < taps; t++)
+    for (int64_t c = 0; c < v.c; c++)
+      for (int64_t o = 0; o < v.co; o++) w[(t * v.c + c) * v.co + o] = wp[(c * taps + t) * v.co + o];
+}
+
+// The output pixel that input row iy meets through filter row ky, or -1.
+inline int64_t outputAt(int64_t i, int64_t pad, int64_t k, int64_t dilation, int64_t stride, int64_t size) {
+  const int64_t q = i + pad - k * dilation;
+  if (q < 0 || q % stride != 0) return -1;
+  return q / stride < size ? q / stride : -1;
+}
+
+// For images [n0, n0 + count): g[(image, iy, ix), (ky, kx, co)] = dy[image, oy, ox, co] for the
+// output pixel (oy, ox) that input pixel (iy, ix) meets through tap (ky, kx), else 0.
+void gatherOutputs(const Conv& v, const float* dy, int64_t n0, int64_t count, float* g) {
+  const int64_t row = gridRow(v);
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < count * v.h; r++) {
+    const int64_t img = n0 + r / v.h, iy = r % v.h;
+    for (int64_t ix = 0; ix < v.w; ix++) {
+      float* dst = g + (r * v.w + ix) * row;
+      for (int64_t ky = 0; ky < v.kh; ky++) {
+        const int64_t oy = outputAt(iy, v.padT, ky, v.dh, v.sh, v.oh);
+        for (int64_t kx = 0; kx < v.kw; kx++, dst += v.co) {
+          const int64_t ox = oy < 0 ? -1 : outputAt(ix, v.padL, kx, v.dw, v.sw, v.ow);
+          if (ox < 0) {
+            std::memset(dst, 0, sizeof(float) * v.co);
+          } else {
+            std::memcpy(dst, dy + ((img * v.oh + oy) * v.ow + ox) * v.co, sizeof(float) * v.co);
+          }
+        }
+      }
+    }
+  }
+}
+
+// y for images [n0, n0 + count) from z[(image, iy, ix), (ky, kx, co)] = x[image, iy, ix, :] . W[ky, kx, :, co]:
+// each output sums the taps that land inside the image.
+void sumTaps(const Conv& v, const float* z, int64_t n0, int64_t count, float* y) {
+  const int64_t row = gridRow(v);
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < count * v.oh; r++) {
+    const int64_t i = r / v.oh, oy = r % v.oh;
+    for (int64_t ox = 0; ox < v.ow; ox++) {
+      float* out = y + (((n0 + i) * v.oh + oy) * v.ow + ox) * v.co;
+      std::fill(out, out + v.co, 0.f);
+      for (int64_t ky = 0; ky < v.kh; ky++) {
+        const int64_t iy = oy * v.sh - v.padT + ky * v.dh;
+        if (iy < 0 || iy >= v.h) continue;
+        for (int64_t kx = 0; kx < v.kw; kx++) {
+          const int64_t ix = ox * v.sw - v.padL + kx * v.dw;
+          if (ix < 0 || ix >= v.w) continue;
+          const float* src = z + ((i * v.h + iy) * v.w + ix) * row + (ky * v.kw + kx) * v.co;
+          for (int64_t o = 0; o < v.co; o++) out[o] += src[o];
+        }
+      }
+    }
+  }
+}
+
+// Whether the input-grid way moves less data than im2col: its matrix has CO*KH*KW columns per
+// input pixel, im2col's has C*KH*KW per output pixel.
+bool gridIsSmaller(const Conv& v) { return v.co * v.h * v.w < v.c * v.oh * v.ow; }
+
 // conv2d(heap, xOff, wOff, yOff, biasOff, biasLen, act, alpha, ...15 conv fields)
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   return Guard(env, "conv2d", [&] {
@@ -278,6 +364,16 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     const int64_t K = v.k();
     if (v.pointwise()) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(v.n * v.pixels()), (int)v.co, (int)K, 1.f, x, (int)K, w, (int)v.co, 0.f, y, (int)v.co);
+    } else if (gridIsSmaller(v)) {
+      const float* wp = permuteFilter(v, w);
+      const int64_t chunk = gridChunk(v), row = gridRow(v);
+      float* z = workspace(chunk * v.h * v.w * row);
+      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+        const int64_t count = std::min(chunk, v.n - n0);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * v.h * v.w), (int)row, (int)v.c, 1.f, x + n0 * v.h * v.w * v.c, (int)v.c, wp,
+                    (int)row, 0.f, z, (int)row);
+        sumTaps(v, z, n0, count, y);
+      }
     } else {
       const int64_t chunk = v.chunk();
       float* col = workspace(chunk * v.pixels() * K);
@@ -304,6 +400,19 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
     if (v.pointwise()) {
       if (v.n * v.pixels() == 0) return;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(v.n * v.pixels()), (int)K, (int)v.co, 1.f, dy, (int)v.co, w, (int)v.co, 0.f, dx, (int)K);
+      return;
+    }
+    if (v.n > 0 && v.h * v.w <= v.pixels()) {
+      // Stride 1: dx = gathered dy times the filter, one product per chunk and no scatter.
+      const float* wp = permuteFilter(v, w);
+      const int64_t chunk = gridChunk(v), row = gridRow(v);
+      float* g = workspace(chunk * v.h * v.w * row);
+      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+        const int64_t count = std::min(chunk, v.n - n0);
+        gatherOutputs(v, dy, n0, count, g);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * v.h * v.w), (int)v.c, (int)row, 1.f, g, (int)row, wp, (int)row, 0.f,
+                    dx + n0 * v.h * v.w * v.c, (int)v.c);
+      }
       return;
     }
     std::fill(dx, dx + v.n * v.h * v.w * v.c, 0.f);
@@ -334,6 +443,20 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
     }
     if (v.pointwise()) {
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)v.co, (int)(v.n * v.pixels()), 1.f, x, (int)K, dy, (int)v.co, 0.f, dw, (int)v.co);
+      return;
+    }
+    if (gridIsSmaller(v)) {
+      // dWp [C, KH*KW*CO] = x^T gathered dy, then back to [KH, KW, C, CO].
+      const int64_t chunk = gridChunk(v), row = gridRow(v);
+      float* g = workspace(chunk * v.h * v.w * row);
+      std::vector<float> dwp(v.c * row);
+      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+        const int64_t count = std::min(chunk, v.n - n0);
+        gatherOutputs(v, dy, n0, count, g);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v.c, (int)row, (int)(count * v.h * v.w), 1.f, x + n0 * v.h * v.w * v.c, (int)v.c, g,
+                    (int)row, n0 == 0 ? 0.f : 1.f, dwp.data(), (int)row);
+      }
+      unpermuteFilter(v, dwp.data(), dw);
       return;
     }
     const int64_t chunk = v.chunk();

@@ -146,7 +146,10 @@ describe('native convolution (im2col + sgemm) against cpu: values and both gradi
     { name: '1x1 kernel (one matrix product)', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
     { name: 'one output channel, 32 in', x: [2, 6, 6, 32], filter: [3, 3, 32, 1], strides: [1, 1], pad: 'same' },
     { name: 'dilation 2', x: [2, 9, 8, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: 'same', dilations: [2, 2] },
-    { name: 'a batch split into workspace chunks', x: [80, 20, 20, 16], filter: [3, 3, 16, 8], strides: [1, 1], pad: 'same' },
+    { name: 'fewer output channels, stride 2 on odd sizes (the input-grid way)', x: [2, 9, 7, 8], filter: [3, 3, 8, 2], strides: [2, 2], pad: 'same' },
+    { name: 'fewer output channels, valid 3x2 (the input-grid way)', x: [2, 8, 7, 6], filter: [3, 2, 6, 2], strides: [1, 1], pad: 'valid' },
+    { name: 'im2col over a batch split into workspace chunks', x: [70, 32, 32, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same' },
+    { name: 'the input-grid way over a batch split into workspace chunks', x: [70, 32, 32, 16], filter: [3, 3, 16, 8], strides: [1, 1], pad: 'same' },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -257,6 +260,22 @@ describe('native max pooling, sums and Adam against cpu', { skip }, () => {
     await tf.setBackend('native');
     assert.ok(tf.getKernel(adamKernelName, 'native') !== undefined, 'native registers the fused Adam kernel');
     await agree('adam', run, 1e-5);
+  });
+});
+
+describe('native identity', { skip }, () => {
+  it('shares the data instead of copying it, and the copy outlives the original', async () => {
+    await tf.setBackend('native');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const ids = backend.numDataIds();
+    const y = tf.clone(x);
+    assert.equal(backend.numDataIds(), ids, 'no new buffer');
+    x.dispose();
+    assert.deepEqual([...(await y.data())], [1, 2, 3, 4, 5, 6]);
+    y.dispose();
+    assert.equal(backend.numDataIds(), ids - 1, 'the buffer is freed with the last reference');
+    await tf.setBackend('cpu');
   });
 });
 
