@@ -484,27 +484,32 @@ struct Pool {
     positive(p.sw, "pool stride");
     return p;
   }
-  // Input index of the window's maximum for output (img, oy, ox, ch): the first strictly greater
-  // value in row-major window order, as the cpu backend picks it; -1 when the window is empty.
-  int64_t argmax(const float* x, int64_t img, int64_t oy, int64_t ox, int64_t ch) const {
-    float best = -std::numeric_limits<float>::infinity();
-    int64_t at = -1;
+  // Calls f(base) for the input offset of each window position of output pixel (img, oy, ox)
+  // inside the image, in row-major window order.
+  template <typename F>
+  void forWindow(int64_t img, int64_t oy, int64_t ox, F f) const {
     for (int64_t ky = 0; ky < kh; ky++) {
       const int64_t iy = oy * sh - padT + ky;
       if (iy < 0 || iy >= h) continue;
       for (int64_t kx = 0; kx < kw; kx++) {
         const int64_t ix = ox * sw - padL + kx;
-        if (ix < 0 || ix >= w) continue;
-        const int64_t i = ((img * h + iy) * w + ix) * c + ch;
-        if (x[i] > best) {
-          best = x[i];
-          at = i;
-        }
+        if (ix >= 0 && ix < w) f(((img * h + iy) * w + ix) * c);
       }
     }
-    return at;
+  }
+  // Each channel's maximum over the window (-infinity when none exceeds it; NaN never wins, as on
+  // the cpu backend). Channels run innermost, contiguous in memory.
+  void windowMax(const float* x, int64_t img, int64_t oy, int64_t ox, float* best) const {
+    std::fill(best, best + c, -std::numeric_limits<float>::infinity());
+    forWindow(img, oy, ox, [&](int64_t base) {
+      const float* src = x + base;
+      for (int64_t ch = 0; ch < c; ch++) best[ch] = src[ch] > best[ch] ? src[ch] : best[ch];
+    });
   }
 };
+
+thread_local std::vector<float> poolBest;
+thread_local std::vector<float> poolOpen;
 
 // maxPool(heap, xOff, yOff, ...12 pool fields)
 napi_value MaxPool(napi_env env, napi_callback_info info) {
@@ -516,13 +521,7 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
 #pragma omp parallel for schedule(static)
     for (int64_t row = 0; row < p.n * p.oh; row++) {
       const int64_t img = row / p.oh, oy = row % p.oh;
-      for (int64_t ox = 0; ox < p.ow; ox++) {
-        float* out = y + ((row * p.ow) + ox) * p.c;
-        for (int64_t ch = 0; ch < p.c; ch++) {
-          const int64_t at = p.argmax(x, img, oy, ox, ch);
-          out[ch] = at < 0 ? -std::numeric_limits<float>::infinity() : x[at];
-        }
-      }
+      for (int64_t ox = 0; ox < p.ow; ox++) p.windowMax(x, img, oy, ox, y + ((row * p.ow) + ox) * p.c);
     }
   });
 }
@@ -539,13 +538,27 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     // Windows of one image only write into that image: images run in parallel.
 #pragma omp parallel for schedule(static)
     for (int64_t img = 0; img < p.n; img++) {
+      if ((int64_t)poolBest.size() < p.c) poolBest.resize(p.c);
+      if ((int64_t)poolOpen.size() < p.c) poolOpen.resize(p.c);
+      float* best = poolBest.data();
+      float* open = poolOpen.data();
       for (int64_t oy = 0; oy < p.oh; oy++) {
         for (int64_t ox = 0; ox < p.ow; ox++) {
           const float* g = dy + ((img * p.oh + oy) * p.ow + ox) * p.c;
-          for (int64_t ch = 0; ch < p.c; ch++) {
-            const int64_t at = p.argmax(x, img, oy, ox, ch);
-            if (at >= 0) dx[at] += g[ch];
-          }
+          p.windowMax(x, img, oy, ox, best);
+          // The gradient goes to the first position holding the maximum: where the cpu backend's
+          // running "strictly greater" search stops. None when nothing exceeds -infinity.
+          // Branch-free over channels (ties after a relu are common), so the loop vectorises.
+          for (int64_t ch = 0; ch < p.c; ch++) open[ch] = best[ch] > -std::numeric_limits<float>::infinity() ? 1.f : 0.f;
+          p.forWindow(img, oy, ox, [&](int64_t base) {
+            const float* src = x + base;
+            float* d = dx + base;
+            for (int64_t ch = 0; ch < p.c; ch++) {
+              const bool take = open[ch] != 0.f && src[ch] == best[ch];
+              d[ch] = take ? d[ch] + g[ch] : d[ch];
+              open[ch] = take ? 0.f : open[ch];
+            }
+          });
         }
       }
     }
