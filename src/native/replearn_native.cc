@@ -29,6 +29,23 @@ namespace {
 // Workspace cap for im2col columns, in floats (16 MiB).
 constexpr int64_t kColumnCap = 4 << 20;
 
+// Threads for large products (set by threads()); smaller ones run on one thread, where waking a
+// second costs more than it saves (measured: the dense autoencoder's 50-MFLOP products).
+int maxThreads = 1;
+int blasThreads = -1;
+constexpr double kParallelFlops = 1.0e8;
+
+// sgemm with the thread count chosen by size.
+void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+           float* c, int64_t ldc) {
+  const int want = 2.0 * m * n * k >= kParallelFlops ? maxThreads : 1;
+  if (want != blasThreads) {
+    openblas_set_num_threads(want);
+    blasThreads = want;
+  }
+  cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
 struct JsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -109,7 +126,7 @@ inline float activate(float v, int act, float alpha) {
 // rows x cols, row-major: adds bias (length cols, or 1 when biasScalar) and applies the activation.
 void epilogue(float* y, int64_t rows, int64_t cols, const float* bias, bool biasScalar, int act, float alpha) {
   if (bias == nullptr && act == kLinear) return;
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 20))
   for (int64_t r = 0; r < rows; r++) {
     float* row = y + r * cols;
     if (bias != nullptr) {
@@ -173,8 +190,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
       if (K == 0) {
         std::fill(c, c + M * N, 0.f);
       } else {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.f,
-                    A + b * aStride, transA ? (int)M : (int)K, B + b * bStride, transB ? (int)K : (int)N, 0.f, c, (int)N);
+        sgemm(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K, A + b * aStride, transA ? M : K, B + b * bStride, transB ? K : N, 0.f, c, N);
       }
       epilogue(c, M, N, bias, biasLen == 1, (int)act, alpha);
     }
@@ -363,15 +379,14 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     if (v.n == 0 || v.pixels() == 0) return;
     const int64_t K = v.k();
     if (v.pointwise()) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(v.n * v.pixels()), (int)v.co, (int)K, 1.f, x, (int)K, w, (int)v.co, 0.f, y, (int)v.co);
+      sgemm(CblasNoTrans, CblasNoTrans, (v.n * v.pixels()), v.co, K, x, K, w, v.co, 0.f, y, v.co);
     } else if (gridIsSmaller(v)) {
       const float* wp = permuteFilter(v, w);
       const int64_t chunk = gridChunk(v), row = gridRow(v);
       float* z = workspace(chunk * v.h * v.w * row);
       for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
         const int64_t count = std::min(chunk, v.n - n0);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * v.h * v.w), (int)row, (int)v.c, 1.f, x + n0 * v.h * v.w * v.c, (int)v.c, wp,
-                    (int)row, 0.f, z, (int)row);
+        sgemm(CblasNoTrans, CblasNoTrans, (count * v.h * v.w), row, v.c, x + n0 * v.h * v.w * v.c, v.c, wp, row, 0.f, z, row);
         sumTaps(v, z, n0, count, y);
       }
     } else {
@@ -380,8 +395,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
         const int64_t count = std::min(chunk, v.n - n0);
         im2col(v, x, n0, count, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * v.pixels()), (int)v.co, (int)K, 1.f, col, (int)K, w, (int)v.co, 0.f,
-                    y + n0 * v.pixels() * v.co, (int)v.co);
+        sgemm(CblasNoTrans, CblasNoTrans, (count * v.pixels()), v.co, K, col, K, w, v.co, 0.f, y + n0 * v.pixels() * v.co, v.co);
       }
     }
     epilogue(y, v.n * v.pixels(), v.co, bias, biasLen == 1, (int)act, alpha);
@@ -399,7 +413,7 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
     const int64_t K = v.k();
     if (v.pointwise()) {
       if (v.n * v.pixels() == 0) return;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(v.n * v.pixels()), (int)K, (int)v.co, 1.f, dy, (int)v.co, w, (int)v.co, 0.f, dx, (int)K);
+      sgemm(CblasNoTrans, CblasTrans, (v.n * v.pixels()), K, v.co, dy, v.co, w, v.co, 0.f, dx, K);
       return;
     }
     if (v.n > 0 && v.h * v.w <= v.pixels()) {
@@ -410,8 +424,7 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
       for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
         const int64_t count = std::min(chunk, v.n - n0);
         gatherOutputs(v, dy, n0, count, g);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * v.h * v.w), (int)v.c, (int)row, 1.f, g, (int)row, wp, (int)row, 0.f,
-                    dx + n0 * v.h * v.w * v.c, (int)v.c);
+        sgemm(CblasNoTrans, CblasTrans, (count * v.h * v.w), v.c, row, g, row, wp, row, 0.f, dx + n0 * v.h * v.w * v.c, v.c);
       }
       return;
     }
@@ -421,8 +434,7 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
     float* col = workspace(chunk * v.pixels() * K);
     for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
       const int64_t count = std::min(chunk, v.n - n0);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * v.pixels()), (int)K, (int)v.co, 1.f, dy + n0 * v.pixels() * v.co, (int)v.co, w,
-                  (int)v.co, 0.f, col, (int)K);
+      sgemm(CblasNoTrans, CblasTrans, (count * v.pixels()), K, v.co, dy + n0 * v.pixels() * v.co, v.co, w, v.co, 0.f, col, K);
       col2im(v, col, n0, count, dx);
     }
   });
@@ -442,7 +454,7 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
       return;
     }
     if (v.pointwise()) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)v.co, (int)(v.n * v.pixels()), 1.f, x, (int)K, dy, (int)v.co, 0.f, dw, (int)v.co);
+      sgemm(CblasTrans, CblasNoTrans, K, v.co, (v.n * v.pixels()), x, K, dy, v.co, 0.f, dw, v.co);
       return;
     }
     if (gridIsSmaller(v)) {
@@ -453,8 +465,7 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
       for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
         const int64_t count = std::min(chunk, v.n - n0);
         gatherOutputs(v, dy, n0, count, g);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v.c, (int)row, (int)(count * v.h * v.w), 1.f, x + n0 * v.h * v.w * v.c, (int)v.c, g,
-                    (int)row, n0 == 0 ? 0.f : 1.f, dwp.data(), (int)row);
+        sgemm(CblasTrans, CblasNoTrans, v.c, row, (count * v.h * v.w), x + n0 * v.h * v.w * v.c, v.c, g, row, n0 == 0 ? 0.f : 1.f, dwp.data(), row);
       }
       unpermuteFilter(v, dwp.data(), dw);
       return;
@@ -464,8 +475,7 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
     for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
       const int64_t count = std::min(chunk, v.n - n0);
       im2col(v, x, n0, count, col);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)v.co, (int)(count * v.pixels()), 1.f, col, (int)K, dy + n0 * v.pixels() * v.co,
-                  (int)v.co, n0 == 0 ? 0.f : 1.f, dw, (int)v.co);
+      sgemm(CblasTrans, CblasNoTrans, K, v.co, (count * v.pixels()), col, K, dy + n0 * v.pixels() * v.co, v.co, n0 == 0 ? 0.f : 1.f, dw, v.co);
     }
   });
 }
@@ -583,7 +593,7 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
         for (int64_t c = 0; c < inner; c++) y[c] += row[c];
       }
     } else {
-#pragma omp parallel for schedule(static) if (outer * inner > 65536)
+#pragma omp parallel for schedule(static) if (outer * inner > (1 << 20))
       for (int64_t r = 0; r < outer; r++) {
         const float* row = x + r * inner;
         float s = 0.f;
@@ -610,7 +620,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
     float* v2 = a.span(a.integer(6), n, "new v");
     const float rate = a.real(8), b1 = a.real(9), b2 = a.real(10), eps = a.real(11);
     const float c1 = 1.f - b1, c2 = 1.f - b2;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > (1 << 20))
     for (int64_t i = 0; i < n; i++) {
       const float gi = g[i];
       const float mi = b1 * m[i] + c1 * gi;
@@ -622,7 +632,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   });
 }
 
-// threads(n): sets the threads of OpenBLAS and OpenMP; returns the number in use.
+// threads(n): sets the threads for large products and the addon's loops; returns the number.
 napi_value Threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -630,14 +640,15 @@ napi_value Threads(napi_env env, napi_callback_info info) {
   if (argc == 1) {
     int32_t n = 0;
     if (napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) {
-      openblas_set_num_threads(n);
+      maxThreads = n;
+      blasThreads = -1;
 #ifdef _OPENMP
       omp_set_num_threads(n);
 #endif
     }
   }
   napi_value result;
-  napi_create_int32(env, openblas_get_num_threads(), &result);
+  napi_create_int32(env, maxThreads, &result);
   return result;
 }
 

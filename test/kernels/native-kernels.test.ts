@@ -297,8 +297,10 @@ describe('the addon itself', { skip }, () => {
     assert.deepEqual([...floats.subarray(8, 12)], [19, 22, 43, 50]);
   });
 
-  it('reads REPLEARN_NATIVE_THREADS (default 1) and rejects nonsense', () => {
-    assert.equal(nativeThreads({}), 1);
+  it('reads REPLEARN_NATIVE_THREADS (default: the cores, at most 4) and rejects nonsense', () => {
+    assert.equal(nativeThreads({}, 2), 2);
+    assert.equal(nativeThreads({}, 16), 4);
+    assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: ' ' }, 1), 1);
     assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: '2' }), 2);
     assert.throws(() => nativeThreads({ REPLEARN_NATIVE_THREADS: 'two' }), /REPLEARN_NATIVE_THREADS must be a positive integer, got "two"/);
   });
