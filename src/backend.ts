@@ -197,13 +197,25 @@ function quietCpuBanner(): void {
   if (backend !== null && backend.firstUse !== undefined) backend.firstUse = false;
 }
 
+/**
+ * A small training step of both kinds the notebooks run: a dense layer and a convolution with
+ * pooling, forward and backward. A dense-only probe ranked wasm within 15% of native, which is
+ * 20x faster on convolutions.
+ */
 async function probeStep(): Promise<void> {
   const result = tf.tidy(() => {
     const x = tf.randomUniform([128, 256], 0, 1, 'float32', 1);
     const w = tf.variable(tf.randomNormal([256, 256], 0, 0.05, 'float32', 2));
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.relu(tf.matMul(x, w)))), [w]);
+    const images = tf.randomUniform([16, 14, 14, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const filter = tf.variable(tf.randomNormal([3, 3, 8, 8], 0, 0.1, 'float32', 4));
+    const { value, grads } = tf.variableGrads(() => {
+      const dense = tf.mean(tf.square(tf.relu(tf.matMul(x, w))));
+      const conv = tf.mean(tf.square(tf.maxPool(tf.relu(tf.conv2d(images, filter as tf.Tensor4D, 1, 'same')), 2, 2, 'same')));
+      return tf.add(dense, conv);
+    }, [w, filter]);
     w.dispose();
-    return tf.add(value, tf.sum(grads[w.name]));
+    filter.dispose();
+    return tf.add(value, tf.add(tf.sum(grads[w.name]), tf.sum(grads[filter.name])));
   });
   await result.data();
   result.dispose();
