@@ -42,7 +42,7 @@ export function loadNativeAddon(): NativeAddon {
   if (addon !== null) return addon;
   const file = nativeAddonPath();
   if (!fs.existsSync(file)) {
-    throw new Error(`the native addon is not built (${path.relative(process.cwd(), file) || file} is missing; npm run setup builds it where a C++ compiler and OpenBLAS exist)`);
+    throw new Error(`the native addon is not built (${path.relative(process.cwd(), file) || file} is missing)`);
   }
   // Idle worker threads of OpenMP (and OpenBLAS) spin by default, taking the core that the
   // JavaScript half of a training step needs: measured here, 2 threads then ran a step at half
