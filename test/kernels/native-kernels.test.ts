@@ -3,13 +3,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
-import { Random } from '../../src/core/random';
+import { assertGradientsMatchCpu, notebookModels, on, values } from '../support/backend-compare';
 import { adamKernelName, loadNativeAddon, nativeThreads, registerNativeBackend, type NativeAddon } from '../../src/kernels/native-kernels';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
-import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
-import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
-import type { TrainableModel } from '../../src/models/model';
-import { Vae } from '../../src/models/vae';
 import { Optimizer } from '../../src/training/optimizer';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
@@ -33,21 +29,9 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-function values(n: number, seed: number): Float32Array {
-  const r = new Random(seed);
-  return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
-}
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Runs `f` on `backend` and reads every output back to the host. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const outs = f();
-  const read = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose(outs);
-  return read;
-}
 
 /** Runs `f` on cpu and on native and compares every output. */
 async function agree(what: string, f: () => tf.Tensor[], tolerance = 1e-5): Promise<Float32Array[]> {
@@ -307,30 +291,6 @@ describe('the addon itself', { skip }, () => {
 });
 
 describe('training gradients of every notebook model: native against cpu', { skip }, () => {
-  const models: { name: string; make: () => TrainableModel; shape: number[] }[] = [
-    { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
-    { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
-    { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
-    { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
-  ];
-  for (const m of models) {
-    it(m.name, async () => {
-      const xs = values(size(m.shape), 5).map((v) => (v + 1) / 2);
-      const cpu = await on('cpu', () => gradients(m, xs));
-      const native = await on('native', () => gradients(m, xs));
-      assert.equal(native.length, cpu.length);
-      checkClose(native[0], cpu[0], 1e-5, `${m.name} loss`);
-      for (let i = 1; i < cpu.length; i++) checkClose(native[i], cpu[i], 2e-4, `${m.name} gradient ${i}`);
-    });
-  }
+  for (const m of notebookModels) it(m.name, () => assertGradientsMatchCpu('native', m));
 });
 
-function gradients(m: { make: () => TrainableModel; shape: number[] }, xs: Float32Array): tf.Tensor[] {
-  const model = m.make();
-  const x = tf.tensor(xs, m.shape);
-  const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
-  const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
-  model.dispose();
-  x.dispose();
-  return out;
-}

@@ -3,12 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
-import { Random } from '../../src/core/random';
+import { assertGradientsMatchCpu, notebookModels, on, values } from '../support/backend-compare';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
-import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
-import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
-import type { TrainableModel } from '../../src/models/model';
-import { Vae } from '../../src/models/vae';
 
 before(async () => {
   registerWasmKernels();
@@ -16,19 +12,7 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-function values(n: number, seed: number): Float32Array {
-  const r = new Random(seed);
-  return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
-}
 
-/** Runs `f` on `backend` and reads every output back to the host. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const outs = f();
-  const read = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose(outs);
-  return read;
-}
 
 describe('wasm Conv2DBackpropFilter (im2col composite)', () => {
   const cases: { name: string; x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: 'same' | 'valid' | number }[] = [
@@ -117,28 +101,5 @@ describe('wasm matmuls with transposed operands (transposed explicitly)', () => 
 });
 
 describe('training gradients of the convolutional models and the VAE: wasm against cpu', () => {
-  const models: { name: string; make: () => TrainableModel; shape: number[] }[] = [
-    { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
-    { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
-    { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
-    { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
-  ];
-  for (const m of models) {
-    it(m.name, async () => {
-      const xs = values(m.shape.reduce((a, b) => a * b, 1), 5).map((v) => (v + 1) / 2);
-      const run = () => {
-        const model = m.make();
-        const x = tf.tensor(xs, m.shape);
-        const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
-        const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
-        model.dispose();
-        return out;
-      };
-      const cpu = await on('cpu', run);
-      const wasm = await on('wasm', run);
-      assert.equal(wasm.length, cpu.length);
-      checkClose(wasm[0], cpu[0], 1e-5, `${m.name} loss`);
-      for (let i = 1; i < cpu.length; i++) checkClose(wasm[i], cpu[i], 2e-4, `${m.name} gradient ${i}`);
-    });
-  }
+  for (const m of notebookModels) it(m.name, () => assertGradientsMatchCpu('wasm', m));
 });

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { checkClose } from '../../src/core/assert';
+import { Random } from '../../src/core/random';
+import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
+import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
+import type { TrainableModel } from '../../src/models/model';
+import { Vae } from '../../src/models/vae';
+
+/** `n` seeded values in [-1, 1). */
+export function values(n: number, seed: number): Float32Array {
+  const r = new Random(seed);
+  return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
+}
+
+/** Runs `f` on `backend` and reads every output back to the host. */
+export async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = f();
+  const read = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(outs);
+  return read;
+}
+
+/** A small instance of every kind of model the notebooks train, with an input shape. */
+export const notebookModels: { name: string; make: () => TrainableModel; shape: number[] }[] = [
+  { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
+  { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
+  { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
+  { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
+];
+
+/** The loss and every variable's gradient of a fresh model on `xs`. */
+function lossAndGradients(m: (typeof notebookModels)[number], xs: Float32Array): tf.Tensor[] {
+  const model = m.make();
+  const x = tf.tensor(xs, m.shape);
+  const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
+  const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
+  model.dispose();
+  x.dispose();
+  return out;
+}
+
+/** Asserts that `backend` gives the cpu backend's training loss (1e-5) and gradients (2e-4) for model `m`. */
+export async function assertGradientsMatchCpu(backend: string, m: (typeof notebookModels)[number]): Promise<void> {
+  const xs = values(m.shape.reduce((a, b) => a * b, 1), 5).map((v) => (v + 1) / 2);
+  const cpu = await on('cpu', () => lossAndGradients(m, xs));
+  const other = await on(backend, () => lossAndGradients(m, xs));
+  assert.equal(other.length, cpu.length);
+  checkClose(other[0], cpu[0], 1e-5, `${m.name} loss`);
+  for (let i = 1; i < cpu.length; i++) checkClose(other[i], cpu[i], 2e-4, `${m.name} gradient ${i}`);
+}
