@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
-import { assertGradientsMatchCpu, notebookModels, on, values } from '../support/backend-compare';
+import { assertGradientsMatchCpu, convCases, notebookModels, on, values, type ConvCase } from '../support/backend-compare';
 import { adamKernelName, loadNativeAddon, nativeThreads, registerNativeBackend, type NativeAddon } from '../../src/kernels/native-kernels';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 import { Optimizer } from '../../src/training/optimizer';
@@ -120,14 +120,8 @@ describe('native matmul (OpenBLAS sgemm) against cpu', { skip }, () => {
 });
 
 describe('native convolution (im2col + sgemm) against cpu: values and both gradients', { skip }, () => {
-  type Case = { name: string; x: number[]; filter: number[]; strides: [number, number]; pad: 'same' | 'valid' | number; dilations?: [number, number] };
-  const cases: Case[] = [
-    { name: '3x3 same stride 1', x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
-    { name: '3x3 same stride 2 on odd sizes', x: [3, 9, 7, 2], filter: [3, 3, 2, 5], strides: [2, 2], pad: 'same' },
-    { name: '2x4 valid, stride [1, 2]', x: [1, 6, 9, 3], filter: [2, 4, 3, 2], strides: [1, 2], pad: 'valid' },
-    { name: 'explicit pad 1, stride 2', x: [2, 8, 9, 1], filter: [3, 3, 1, 3], strides: [2, 2], pad: 1 },
-    { name: '1-D as width 1, kernel [5, 1]', x: [4, 17, 1, 2], filter: [5, 1, 2, 3], strides: [1, 1], pad: 'same' },
-    { name: '1x1 kernel (one matrix product)', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
+  const cases: ConvCase[] = [
+    ...convCases,
     { name: 'one output channel, 32 in', x: [2, 6, 6, 32], filter: [3, 3, 32, 1], strides: [1, 1], pad: 'same' },
     { name: 'dilation 2', x: [2, 9, 8, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: 'same', dilations: [2, 2] },
     { name: 'fewer output channels, stride 2 on odd sizes (the input-grid way)', x: [2, 9, 7, 8], filter: [3, 3, 8, 2], strides: [2, 2], pad: 'same' },

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
-import { assertGradientsMatchCpu, notebookModels, on, values } from '../support/backend-compare';
+import { assertGradientsMatchCpu, convCases, notebookModels, on, values } from '../support/backend-compare';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 
 before(async () => {
@@ -15,15 +15,7 @@ before(async () => {
 
 
 describe('wasm Conv2DBackpropFilter (im2col composite)', () => {
-  const cases: { name: string; x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: 'same' | 'valid' | number }[] = [
-    { name: '3x3 same stride 1', x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
-    { name: '3x3 same stride 2 on odd sizes', x: [3, 9, 7, 2], filter: [3, 3, 2, 5], strides: [2, 2], pad: 'same' },
-    { name: '2x4 valid, stride [1, 2]', x: [1, 6, 9, 3], filter: [2, 4, 3, 2], strides: [1, 2], pad: 'valid' },
-    { name: 'explicit pad 1, stride 2', x: [2, 8, 9, 1], filter: [3, 3, 1, 3], strides: [2, 2], pad: 1 },
-    { name: '1-D as width 1, kernel [5, 1]', x: [4, 17, 1, 2], filter: [5, 1, 2, 3], strides: [1, 1], pad: 'same' },
-    { name: '1x1 kernel', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
-  ];
-  for (const c of cases) {
+  for (const c of convCases) {
     it(`agrees with the cpu backend: ${c.name}`, async () => {
       const xs = values(c.x.reduce((a, b) => a * b, 1), 1);
       const ws = values(c.filter.reduce((a, b) => a * b, 1), 2);

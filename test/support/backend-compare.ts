@@ -22,6 +22,26 @@ export async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32
   return read;
 }
 
+/** One 2-D convolution (NHWC) to check a backend's kernels with. */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid' | number;
+  dilations?: [number, number];
+}
+
+/** Strides, odd sizes, valid, same and explicit padding, a 1-D kernel and a 1x1 kernel. */
+export const convCases: ConvCase[] = [
+  { name: '3x3 same stride 1', x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
+  { name: '3x3 same stride 2 on odd sizes', x: [3, 9, 7, 2], filter: [3, 3, 2, 5], strides: [2, 2], pad: 'same' },
+  { name: '2x4 valid, stride [1, 2]', x: [1, 6, 9, 3], filter: [2, 4, 3, 2], strides: [1, 2], pad: 'valid' },
+  { name: 'explicit pad 1, stride 2', x: [2, 8, 9, 1], filter: [3, 3, 1, 3], strides: [2, 2], pad: 1 },
+  { name: '1-D as width 1, kernel [5, 1]', x: [4, 17, 1, 2], filter: [5, 1, 2, 3], strides: [1, 1], pad: 'same' },
+  { name: '1x1 kernel', x: [2, 4, 4, 6], filter: [1, 1, 6, 2], strides: [1, 1], pad: 'valid' },
+];
+
 /** A small instance of every kind of model the notebooks train, with an input shape. */
 export const notebookModels: { name: string; make: () => TrainableModel; shape: number[] }[] = [
   { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
