@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from './nn/dense';
 
 /**
  * Binary cross-entropy of targets `x` in [0, 1] against logits `l` (the decoder's output before its
@@ -30,4 +31,27 @@ export function softmaxCrossEntropy(labels: tf.Tensor1D, logits: tf.Tensor2D): t
     const oneHot = tf.oneHot(labels.toInt(), classes).toFloat();
     return tf.neg(oneHot.mul(tf.logSoftmax(logits)).sum(1)).mean() as tf.Scalar;
   });
+}
+
+/**
+ * Mean squared error between `x` and `xHat`: the mean over every value of (x - xHat)^2 (Keras's
+ * `mse`; `sumSquaredError` divided by the number of features). Shapes: equal. Returns a scalar.
+ */
+export function meanSquaredError(x: tf.Tensor, xHat: tf.Tensor): tf.Scalar {
+  if (x.shape.join(',') !== xHat.shape.join(',')) throw new Error(`meanSquaredError: x [${x.shape.join(', ')}] and xHat [${xHat.shape.join(', ')}] differ in shape`);
+  return tf.tidy(() => tf.squaredDifference(x, xHat).mean() as tf.Scalar);
+}
+
+/**
+ * L2 regularisation ("weight decay"): `lambda` times the sum of the squares of every entry of
+ * `weights`. Its gradient is 2 lambda w, which pulls each weight towards 0. Returns a scalar.
+ */
+export function l2Penalty(weights: readonly tf.Tensor[], lambda: number): tf.Scalar {
+  if (!Number.isFinite(lambda) || lambda < 0) throw new Error(`l2Penalty: lambda must be a number >= 0, got ${lambda}`);
+  return tf.tidy(() => tf.addN(weights.map((w) => w.square().sum())).mul(lambda) as tf.Scalar);
+}
+
+/** The weight matrices and filters of a model (variables named `.../w`): what L2 regularisation penalises; biases are left free. */
+export function kernelWeights(variables: readonly NamedVariable[]): tf.Variable[] {
+  return variables.filter((v) => v.name.endsWith('/w')).map((v) => v.variable);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { binaryCrossEntropyWithLogits, softmaxCrossEntropy, sumSquaredError } from '../src/losses';
+import { binaryCrossEntropyWithLogits, kernelWeights, l2Penalty, meanSquaredError, softmaxCrossEntropy, sumSquaredError } from '../src/losses';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -32,5 +32,29 @@ describe('losses on hand-computed cases', () => {
     const v = softmaxCrossEntropy(tf.tensor1d([1, 0], 'int32'), logits).dataSync()[0];
     const p = Math.exp(2) / (Math.exp(2) + 2);
     close(v, (Math.log(3) - Math.log(p)) / 2);
+  });
+});
+
+describe('regularisation and mean squared error', () => {
+  it('l2Penalty is lambda times the sum of squares, with gradient 2 lambda w', () => {
+    const w1 = tf.tensor2d([[1, -2], [0, 3]]);
+    const w2 = tf.tensor1d([0.5]);
+    close(l2Penalty([w1, w2], 0.1).dataSync()[0], 0.1 * (1 + 4 + 9 + 0.25));
+    const g = tf.grad((w: tf.Tensor) => l2Penalty([w], 0.1))(w1);
+    assert.deepEqual([...g.dataSync()].map((v) => Math.round(v * 1e6) / 1e6), [0.2, -0.4, 0, 0.6]);
+    assert.equal(l2Penalty([w1], 0).dataSync()[0], 0);
+    assert.throws(() => l2Penalty([w1], -1), /lambda must be a number >= 0, got -1/);
+  });
+
+  it('kernelWeights keeps weight matrices and filters, not biases', () => {
+    const v = (name: string) => ({ name, variable: tf.variable(tf.zeros([1]), true) });
+    const all = [v('encoder/0/w'), v('encoder/0/b'), v('decoder/1/w')];
+    assert.deepEqual(kernelWeights(all), [all[0].variable, all[2].variable]);
+    all.forEach((x) => x.variable.dispose());
+  });
+
+  it('meanSquaredError is the mean over every value', () => {
+    close(meanSquaredError(tf.tensor2d([[1, 2], [0, 0]]), tf.tensor2d([[0, 0], [3, 0]])).dataSync()[0], (1 + 4 + 9) / 4);
+    assert.throws(() => meanSquaredError(tf.zeros([2, 2]), tf.zeros([2, 3])), /x \[2, 2\] and xHat \[2, 3\] differ in shape/);
   });
 });

@@ -69,6 +69,113 @@ export function readIdxFile(path: string): IdxArray {
   return parseIdx(bytes, path);
 }
 
+/** Bytes per value and type byte of each IDX element type. */
+export const idxTypeInfo: Record<IdxDtype, { code: number; bytes: number }> = Object.fromEntries(
+  Object.entries(types).map(([code, t]) => [t.dtype, { code: Number(code), bytes: t.bytes }]),
+) as Record<IdxDtype, { code: number; bytes: number }>;
+
+/** The header of an IDX file: element type, shape, and where the values start. */
+export interface IdxHeader {
+  readonly dtype: IdxDtype;
+  readonly shape: readonly number[];
+  readonly headerBytes: number;
+}
+
+/**
+ * Reads only the header of the IDX file open as `fd` (for streaming its values later); `source`
+ * names the file in errors. A file whose size does not match its header is an error.
+ */
+export function readIdxHeader(fd: number, source: string): IdxHeader {
+  const start = Buffer.alloc(4);
+  if (fs.readSync(fd, start, 0, 4, 0) < 4) throw new Error(`${source}: not an IDX file: shorter than the 4-byte magic number`);
+  const type = types[start[2]];
+  if (start[0] !== 0 || start[1] !== 0 || type === undefined || start[3] === 0) {
+    throw new Error(`${source}: not an IDX file: magic number 0x${hex(start[0])}${hex(start[1])}${hex(start[2])}${hex(start[3])}`);
+  }
+  const rank = start[3];
+  const dims = Buffer.alloc(4 * rank);
+  if (fs.readSync(fd, dims, 0, dims.length, 4) < dims.length) throw new Error(`${source}: truncated IDX header`);
+  const shape = Array.from({ length: rank }, (_, d) => dims.readUInt32BE(4 * d));
+  if (shape.some((d) => d === 0)) throw new Error(`${source}: an IDX dimension is 0 ([${shape.join(', ')}])`);
+  const headerBytes = 4 + 4 * rank;
+  const expected = headerBytes + shape.reduce((a, b) => a * b, 1) * type.bytes;
+  const size = fs.fstatSync(fd).size;
+  if (size !== expected) {
+    throw new Error(`${source}: IDX file has ${size} bytes, expected ${expected} for ${type.dtype} [${shape.join(', ')}]`);
+  }
+  return { dtype: type.dtype, shape, headerBytes };
+}
+
+/** Decodes `count` big-endian values of `dtype` from `bytes` into `out` as numbers, multiplied by `scale`. */
+export function decodeIdxValues(bytes: Uint8Array, dtype: IdxDtype, count: number, out: Float32Array | Int32Array, outOffset: number, scale = 1): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < count; i++) {
+    let v: number;
+    switch (dtype) {
+      case 'uint8':
+        v = bytes[i];
+        break;
+      case 'int8':
+        v = view.getInt8(i);
+        break;
+      case 'int16':
+        v = view.getInt16(2 * i, false);
+        break;
+      case 'int32':
+        v = view.getInt32(4 * i, false);
+        break;
+      case 'float32':
+        v = view.getFloat32(4 * i, false);
+        break;
+      case 'float64':
+        v = view.getFloat64(8 * i, false);
+        break;
+    }
+    out[outOffset + i] = v * scale;
+  }
+}
+
+/** Encodes values as an IDX file of `dtype` and `shape` (the inverse of `parseIdx`). */
+export function encodeIdx(dtype: IdxDtype, shape: readonly number[], values: ArrayLike<number>): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (shape.length === 0 || shape.length > 255 || shape.some((d) => !Number.isSafeInteger(d) || d <= 0 || d > 0xffffffff)) {
+    throw new Error(`encodeIdx: shape must be 1 to 255 positive 32-bit sizes, got [${shape.join(', ')}]`);
+  }
+  if (values.length !== count) throw new Error(`encodeIdx: ${values.length} values, shape [${shape.join(', ')}] needs ${count}`);
+  const { code, bytes } = idxTypeInfo[dtype];
+  const headerBytes = 4 + 4 * shape.length;
+  const out = new Uint8Array(headerBytes + count * bytes);
+  const view = new DataView(out.buffer);
+  out[2] = code;
+  out[3] = shape.length;
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (let i = 0; i < count; i++) {
+    const at = headerBytes + i * bytes;
+    const v = values[i];
+    switch (dtype) {
+      case 'uint8':
+        view.setUint8(at, v);
+        break;
+      case 'int8':
+        view.setInt8(at, v);
+        break;
+      case 'int16':
+        view.setInt16(at, v, false);
+        break;
+      case 'int32':
+        view.setInt32(at, v, false);
+        break;
+      case 'float32':
+        view.setFloat32(at, v, false);
+        break;
+      case 'float64':
+        view.setFloat64(at, v, false);
+        break;
+    }
+  }
+  return out;
+}
+
 function readValues(view: DataView, offset: number, count: number, dtype: IdxDtype): IdxArray['data'] {
   switch (dtype) {
     case 'uint8':

@@ -3,6 +3,7 @@ import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import type { Dataset } from './dataset';
 import { makeDataset, subset } from './dataset';
+import { FileDataset } from './dataset-file';
 import type { IdxArray } from './idx';
 import { readIdxFile } from './idx';
 
@@ -41,6 +42,29 @@ export function loadMnist(part: MnistPart, options: { layout?: MnistLayout; data
     cache.set(key, flat);
   }
   return layout === 'flat' ? flat : { ...flat, featureShape: [28, 28, 1] };
+}
+
+/**
+ * One part of MNIST left on disk: a `FileDataset` on the original IDX files that reads each batch's
+ * digits when it is needed (pixels scaled to [0, 1], shaped by `layout`). Close it when done.
+ */
+export function openMnistFile(part: MnistPart, options: { layout?: MnistLayout; dataDir?: string } = {}): FileDataset {
+  if (part !== 'train' && part !== 'test') throw new Error(`MNIST part must be "train" or "test", got "${String(part)}"`);
+  const layout = options.layout ?? 'flat';
+  if (layout !== 'flat' && layout !== 'image') throw new Error(`layout must be "flat" or "image", got "${String(layout)}"`);
+  const dir = options.dataDir ?? mnistDataDir();
+  const file = FileDataset.open({
+    x: path.join(dir, files[part].images),
+    labels: path.join(dir, files[part].labels),
+    scale: 1 / 255,
+    featureShape: layout === 'flat' ? [784] : [28, 28, 1],
+    classCount: 10,
+  });
+  if (file.count !== expectedCount[part]) {
+    file.close();
+    throw new Error(`${file.source}: ${file.count} digits, expected ${expectedCount[part]}`);
+  }
+  return file;
 }
 
 function readMnistFiles(imagesPath: string, labelsPath: string, count: number): Dataset {

@@ -3,20 +3,25 @@ import { adamKernelName } from '../kernels/native-kernels';
 import type { NamedVariable } from '../nn/dense';
 
 /** Optimisers the trainer offers. */
-export type OptimizerName = 'adam' | 'sgd';
+export type OptimizerName = 'sgd' | 'adagrad' | 'adam' | 'adamax';
+
+/** Every optimiser name, for validating configs. */
+export const optimizerNames: readonly OptimizerName[] = ['sgd', 'adagrad', 'adam', 'adamax'];
 
 /** Settings of an optimiser. */
 export interface OptimizerConfig {
   name: OptimizerName;
   learningRate: number;
-  /** Adam's decay of the first moment. Default 0.9. */
+  /** Decay of the first moment (Adam, Adamax). Default 0.9. */
   beta1?: number;
-  /** Adam's decay of the second moment. Default 0.999. */
+  /** Decay of the second moment (Adam) or of the infinity norm (Adamax). Default 0.999. */
   beta2?: number;
-  /** Adam's epsilon. Default 1e-7 (as TF.js and Keras). */
+  /** Added to the denominator (Adam, Adamax, Adagrad). Default 1e-7 (as TF.js and Keras). */
   epsilon?: number;
   /** SGD momentum. Default 0. */
   momentum?: number;
+  /** Adagrad's starting value of the accumulated squared gradients. Default 0.1 (as Keras and TF.js). */
+  initialAccumulatorValue?: number;
 }
 
 /** A tensor of optimiser state with its name, e.g. `encoder/0/w/m`. */
@@ -25,37 +30,78 @@ export interface NamedTensor {
   readonly tensor: tf.Tensor;
 }
 
-/** A non-trainable variable of zeros shaped like `like` (the initial tensor is freed: the variable holds its own reference). */
-function zeroSlot(like: tf.Variable): tf.Variable {
-  const zeros = tf.zerosLike(like);
-  const slot = tf.variable(zeros, false);
-  zeros.dispose();
+/** A non-trainable variable shaped like `like`, filled with `value` (the initial tensor is freed: the variable holds its own reference). */
+function slotLike(like: tf.Variable, value: number): tf.Variable {
+  const filled = tf.fill(like.shape, value);
+  const slot = tf.variable(filled, false);
+  filled.dispose();
   return slot;
 }
 
+/** The state each optimiser keeps per variable, by slot name. */
+function slotNames(config: Required<OptimizerConfig>): string[] {
+  switch (config.name) {
+    case 'sgd':
+      return config.momentum > 0 ? ['m'] : [];
+    case 'adagrad':
+      return ['accumulator'];
+    case 'adam':
+      return ['m', 'v'];
+    case 'adamax':
+      return ['m', 'u'];
+  }
+}
+
+function checkNonNegative(value: number, field: string, below?: number): void {
+  if (!Number.isFinite(value) || value < 0 || (below !== undefined && value >= below)) {
+    throw new Error(`${field} must be a number in [0, ${below ?? 'infinity'}), got ${value}`);
+  }
+}
+
 /**
- * Adam (Kingma and Ba 2015) or SGD with momentum over named variables, with state that can be
- * saved and restored exactly: the step count and one or two slot tensors per variable.
+ * Gradient descent over named variables, with state that can be saved and restored exactly (the
+ * step count and the slot tensors per variable). For a gradient g and learning rate r:
+ * - `sgd`: w -= r m with m = momentum m + g (plain w -= r g without momentum);
+ * - `adagrad` (Duchi et al. 2011): a += g^2; w -= r g / (sqrt(a) + epsilon);
+ * - `adam` (Kingma and Ba 2015): m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+ *   w -= r sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + epsilon);
+ * - `adamax` (the same paper, section 7.1): m as Adam, u = max(b2 u, |g|),
+ *   w -= r / (1 - b1^t) m / (u + epsilon).
  */
 export class Optimizer {
   readonly config: Readonly<Required<OptimizerConfig>>;
   /** Number of updates applied so far. */
   step = 0;
-  private readonly slots: { name: string; variable: tf.Variable; m?: tf.Variable; v?: tf.Variable }[];
+  private readonly slots: { name: string; variable: tf.Variable; state: Record<string, tf.Variable> }[];
 
   constructor(variables: readonly NamedVariable[], config: OptimizerConfig) {
-    if (config.name !== 'adam' && config.name !== 'sgd') throw new Error(`optimizer must be adam|sgd, got "${String(config.name)}"`);
+    if (!(optimizerNames as readonly string[]).includes(config.name)) {
+      throw new Error(`optimizer must be one of ${optimizerNames.join('|')}, got "${String(config.name)}"`);
+    }
     if (!(config.learningRate > 0) || !Number.isFinite(config.learningRate)) {
       throw new Error(`learningRate must be a positive number, got ${config.learningRate}`);
     }
-    this.config = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, momentum: 0, ...config };
-    const adam = config.name === 'adam';
-    const withMomentum = !adam && this.config.momentum > 0;
+    // `??` per field: a field given as undefined takes its default too.
+    const full: Required<OptimizerConfig> = {
+      name: config.name,
+      learningRate: config.learningRate,
+      beta1: config.beta1 ?? 0.9,
+      beta2: config.beta2 ?? 0.999,
+      epsilon: config.epsilon ?? 1e-7,
+      momentum: config.momentum ?? 0,
+      initialAccumulatorValue: config.initialAccumulatorValue ?? 0.1,
+    };
+    checkNonNegative(full.beta1, 'beta1', 1);
+    checkNonNegative(full.beta2, 'beta2', 1);
+    checkNonNegative(full.epsilon, 'epsilon');
+    checkNonNegative(full.momentum, 'momentum', 1);
+    checkNonNegative(full.initialAccumulatorValue, 'initialAccumulatorValue');
+    this.config = full;
+    const names = slotNames(full);
     this.slots = variables.map(({ name, variable }) => ({
       name,
       variable,
-      m: adam || withMomentum ? zeroSlot(variable) : undefined,
-      v: adam ? zeroSlot(variable) : undefined,
+      state: Object.fromEntries(names.map((slot) => [slot, slotLike(variable, slot === 'accumulator' ? full.initialAccumulatorValue : 0)])),
     }));
   }
 
@@ -65,63 +111,68 @@ export class Optimizer {
     const { name, learningRate, beta1, beta2, epsilon, momentum } = this.config;
     // Bias corrections are computed on the host from the exact step count, so a restored step
     // gives the same numbers as an uninterrupted run.
-    const rate = name === 'adam' ? (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step) : learningRate;
+    const adamRate = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
     // The native backend has Adam as one kernel: one pass and three outputs per variable instead
     // of about a dozen kernels, each allocating its result.
     const fusedAdam = name === 'adam' && tf.getKernel(adamKernelName, tf.getBackend()) !== undefined;
     tf.tidy(() => {
-      for (const slot of this.slots) {
-        const g = grads[slot.variable.name];
+      for (const { variable, state } of this.slots) {
+        const g = grads[variable.name];
         if (g === undefined) continue;
-        if (fusedAdam && slot.m !== undefined && slot.v !== undefined) {
-          const inputs = { variable: slot.variable, m: slot.m, v: slot.v, gradient: g };
-          const [variable, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate, beta1, beta2, epsilon }) as tf.Tensor[];
-          slot.m.assign(m);
-          slot.v.assign(v);
-          slot.variable.assign(variable);
-        } else if (name === 'adam' && slot.m !== undefined && slot.v !== undefined) {
-          const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
-          const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));
-          slot.m.assign(m);
-          slot.v.assign(v);
-          slot.variable.assign(slot.variable.sub(m.mul(rate).div(v.sqrt().add(epsilon))));
-        } else if (slot.m !== undefined) {
-          const m = slot.m.mul(momentum).add(g);
-          slot.m.assign(m);
-          slot.variable.assign(slot.variable.sub(m.mul(rate)));
+        if (name === 'adam' && fusedAdam) {
+          const inputs = { variable, m: state.m, v: state.v, gradient: g };
+          const [w, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate: adamRate, beta1, beta2, epsilon }) as tf.Tensor[];
+          state.m.assign(m);
+          state.v.assign(v);
+          variable.assign(w);
+        } else if (name === 'adam') {
+          const m = state.m.mul(beta1).add(g.mul(1 - beta1));
+          const v = state.v.mul(beta2).add(g.square().mul(1 - beta2));
+          state.m.assign(m);
+          state.v.assign(v);
+          variable.assign(variable.sub(m.mul(adamRate).div(v.sqrt().add(epsilon))));
+        } else if (name === 'adamax') {
+          const m = state.m.mul(beta1).add(g.mul(1 - beta1));
+          const u = tf.maximum(state.u.mul(beta2), g.abs());
+          state.m.assign(m);
+          state.u.assign(u);
+          variable.assign(variable.sub(m.mul(learningRate / (1 - beta1 ** this.step)).div(u.add(epsilon))));
+        } else if (name === 'adagrad') {
+          const a = state.accumulator.add(g.square());
+          state.accumulator.assign(a);
+          variable.assign(variable.sub(g.mul(learningRate).div(a.sqrt().add(epsilon))));
+        } else if (momentum > 0) {
+          const m = state.m.mul(momentum).add(g);
+          state.m.assign(m);
+          variable.assign(variable.sub(m.mul(learningRate)));
         } else {
-          slot.variable.assign(slot.variable.sub(g.mul(rate)));
+          variable.assign(variable.sub(g.mul(learningRate)));
         }
       }
     });
   }
 
-  /** The slot tensors (not copies: read them before the next update). */
+  /** The slot tensors, named `<variable>/<slot>` (not copies: read them before the next update). */
   stateTensors(): NamedTensor[] {
-    return this.slots.flatMap((s) => [
-      ...(s.m === undefined ? [] : [{ name: `${s.name}/m`, tensor: s.m }]),
-      ...(s.v === undefined ? [] : [{ name: `${s.name}/v`, tensor: s.v }]),
-    ]);
+    return this.slots.flatMap((s) => Object.entries(s.state).map(([slot, tensor]) => ({ name: `${s.name}/${slot}`, tensor })));
   }
 
   /** Restores slots and step from saved values; a missing slot or a wrong shape is an error. */
   loadState(step: number, values: ReadonlyMap<string, { shape: readonly number[]; values: Float32Array }>, source: string): void {
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${source}: optimizer step must be a count, got ${step}`);
     for (const { name, tensor } of this.stateTensors()) {
       const saved = values.get(name);
       if (saved === undefined) throw new Error(`${source}: optimizer state has no slot ${name}`);
       if (saved.shape.join(',') !== tensor.shape.join(',')) {
         throw new Error(`${source}: optimizer slot ${name} has shape [${saved.shape.join(', ')}], the model needs [${tensor.shape.join(', ')}]`);
       }
-      (tensor as tf.Variable).assign(tf.tensor(saved.values, tensor.shape));
+      tf.tidy(() => (tensor as tf.Variable).assign(tf.tensor(saved.values, tensor.shape)));
     }
     this.step = step;
   }
 
   /** Frees the slots. */
   dispose(): void {
-    for (const s of this.slots) {
-      s.m?.dispose();
-      s.v?.dispose();
-    }
+    for (const s of this.slots) for (const slot of Object.values(s.state)) slot.dispose();
   }
 }

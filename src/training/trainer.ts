@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { EventLoopYielder } from '../core/event-loop';
-import type { Dataset } from '../data/dataset';
 import type { HostBatch } from '../data/batches';
-import { batchCount, batches } from '../data/batches';
-import type { TrainableModel, TrainBatch } from '../models/model';
+import { batchCount } from '../data/batches';
+import type { BatchSource } from '../data/dataset-file';
+import { batchesOf } from '../data/dataset-file';
+import { kernelWeights, l2Penalty } from '../losses';
+import type { LossTerms, TrainableModel, TrainBatch } from '../models/model';
 import { inNotebook } from '../notebook/display';
 import { formatDuration, formatTrainingProgress, ProgressLine } from '../notebook/progress';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
@@ -46,9 +48,10 @@ export interface TrainCallbacks {
 
 /** Options of `train`. */
 export interface TrainOptions {
-  train: Dataset;
+  /** Training examples, in memory (`Dataset`) or streamed from disk (`FileDataset`). */
+  train: BatchSource;
   /** Checked after every epoch; early stopping and best weights follow its loss. */
-  validation?: Dataset;
+  validation?: BatchSource;
   epochs: number;
   batchSize: number;
   /** Seed of the batch order (each epoch's order depends only on the seed and the epoch). */
@@ -58,6 +61,8 @@ export interface TrainOptions {
   learningRate?: number;
   /** SGD momentum. Default 0. */
   momentum?: number;
+  /** L2 regularisation: adds the term `l2` = this times the sum of squared weights (not biases) to the total (see `l2Penalty`). Default 0. */
+  l2?: number;
   /** Loss term to monitor. Default `total`. */
   monitor?: string;
   /** Stop after this many epochs without an improvement larger than `minDelta`. Default: never stop early. */
@@ -122,21 +127,32 @@ function disposeBatch(batch: TrainBatch): void {
 }
 
 /**
+ * The model's loss terms on `batch`, plus the term `l2` (added to `total`) when `l2 > 0`: what the
+ * trainer minimises and reports.
+ */
+export function regularizedLoss(model: TrainableModel, batch: TrainBatch, training: boolean, l2 = 0): LossTerms {
+  const terms = model.computeLoss(batch, { training });
+  if (l2 === 0) return terms;
+  const penalty = l2Penalty(kernelWeights(model.namedVariables), l2);
+  return { ...terms, total: terms.total.add(penalty), l2: penalty };
+}
+
+/**
  * Each loss term of `model` on `dataset`, averaged over its examples (batches weighted by size);
- * the sums stay on the device and are read back once.
+ * the sums stay on the device and are read back once. With `l2`, the term `l2` is included as in training.
  */
 export async function evaluateLoss(
   model: TrainableModel,
-  dataset: Dataset,
-  options: { batchSize?: number; toBatch?: TrainOptions['toBatch'] } = {},
+  dataset: BatchSource,
+  options: { batchSize?: number; toBatch?: TrainOptions['toBatch']; l2?: number } = {},
 ): Promise<LossValues> {
   const toBatch = options.toBatch ?? defaultToBatch;
   let names: string[] | undefined;
   let sum: tf.Tensor1D | undefined;
-  for (const hb of batches(dataset, { batchSize: options.batchSize ?? 1024, shuffle: false })) {
+  for (const hb of batchesOf(dataset, { batchSize: options.batchSize ?? 1024, shuffle: false })) {
     const next = tf.tidy(() => {
       const batch = toBatch(hb, dataset.featureShape);
-      const terms = model.computeLoss(batch, { training: false });
+      const terms = regularizedLoss(model, batch, false, options.l2 ?? 0);
       names ??= Object.keys(terms);
       const stacked = tf.stack((names ?? []).map((n) => terms[n])).mul(hb.size) as tf.Tensor1D;
       disposeBatch(batch);
@@ -158,9 +174,12 @@ function checkOptions(options: TrainOptions): void {
   if (options.patience !== undefined) checkPositiveInt(options.patience, 'patience');
   if (!Number.isSafeInteger(options.seed)) throw new Error(`seed must be an integer, got ${options.seed}`);
   if (options.train.count === 0) throw new Error('the training set is empty');
+  if (options.l2 !== undefined && (!Number.isFinite(options.l2) || options.l2 < 0)) throw new Error(`l2 must be a number >= 0, got ${options.l2}`);
   if (options.validation !== undefined) {
     if (options.validation.count === 0) throw new Error('the validation set is empty');
-    if (options.validation.x === options.train.x) throw new Error('the validation set is the training set: keep them disjoint');
+    if (options.validation === options.train || ('x' in options.validation && 'x' in options.train && options.validation.x === options.train.x)) {
+      throw new Error('the validation set is the training set: keep them disjoint');
+    }
   }
 }
 
@@ -193,7 +212,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
     learningRate: options.learningRate ?? 1e-3,
     momentum: options.momentum,
   });
-  const runMeta = { seed, batchSize, optimizer: optimizer.config };
+  const l2 = options.l2 ?? 0;
+  const runMeta = { seed, batchSize, optimizer: optimizer.config, l2 };
   let best: tf.Tensor[] | undefined;
   const state: TrainerState = { epoch: 0, history: [], bestEpoch: 0, bestLoss: Number.POSITIVE_INFINITY, wait: 0 };
   const keepBest = () => {
@@ -205,9 +225,9 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
     if (options.checkpointDir !== undefined && (options.resume ?? true) && hasCheckpoint(options.checkpointDir)) {
       const checkpoint = loadCheckpoint(options.checkpointDir);
       const saved = checkpoint.meta.run as typeof runMeta | undefined;
-      if (saved === undefined || saved.seed !== seed || saved.batchSize !== batchSize || saved.optimizer?.name !== optimizer.config.name) {
+      if (saved === undefined || saved.seed !== seed || saved.batchSize !== batchSize || saved.optimizer?.name !== optimizer.config.name || (saved.l2 ?? 0) !== l2) {
         throw new Error(
-          `checkpoint ${checkpoint.source} was written by a run with ${JSON.stringify(saved ?? null)}; this run has seed ${seed}, batchSize ${batchSize}, optimizer ${optimizer.config.name}. Use another checkpointDir or resume: false`,
+          `checkpoint ${checkpoint.source} was written by a run with ${JSON.stringify(saved ?? null)}; this run has seed ${seed}, batchSize ${batchSize}, optimizer ${optimizer.config.name}, l2 ${l2}. Use another checkpointDir or resume: false`,
         );
       }
       assignFromCheckpoint(checkpoint, model, 'weights/');
@@ -237,12 +257,12 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       const epochStart = performance.now();
       const sums: LossValues = {};
       let seen = 0;
-      for (const hb of batches(options.train, { batchSize, seed, epoch })) {
+      for (const hb of batchesOf(options.train, { batchSize, seed, epoch })) {
         const batch = toBatch(hb, options.train.featureShape);
         let names: string[] = [];
         let stacked: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const terms = model.computeLoss(batch, { training: true });
+          const terms = regularizedLoss(model, batch, true, l2);
           names = Object.keys(terms);
           stacked = tf.keep(tf.stack(names.map((n) => terms[n])));
           return terms.total;
@@ -276,7 +296,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
         await yielder.maybeYield();
       }
       const trainLosses = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-      const validation = options.validation === undefined ? undefined : await evaluateLoss(model, options.validation, { batchSize: options.evaluationBatchSize, toBatch });
+      const validation = options.validation === undefined ? undefined : await evaluateLoss(model, options.validation, { batchSize: options.evaluationBatchSize, toBatch, l2 });
       const watched = (validation ?? trainLosses)[monitor];
       if (watched === undefined) throw new Error(`monitor "${monitor}" is not a loss term of ${model.name} (terms: ${Object.keys(trainLosses).join(', ')})`);
       if (!Number.isFinite(watched)) throw new NonFiniteLossError(epoch, batchesPerEpoch, `${validation === undefined ? 'train' : 'validation'} ${monitor}`, watched);

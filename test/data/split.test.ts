@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { batchCount, batches, epochOrder } from '../../src/data/batches';
-import { makeDataset } from '../../src/data/dataset';
-import { splitDataset } from '../../src/data/split';
+import { makeDataset, subset } from '../../src/data/dataset';
+import { countSharedExamples, splitDataset, splitIndices } from '../../src/data/split';
 
 function toy(count: number, classes = 4) {
   const x = Float32Array.from({ length: count * 2 }, (_, i) => Math.floor(i / 2));
@@ -67,5 +67,30 @@ describe('batches', () => {
     assert.throws(() => makeDataset({ x: new Float32Array(6), featureShape: [2], labels: new Int32Array(2) }), /labels has 2 entries, expected one per example \(3\)/);
     assert.throws(() => makeDataset({ x: new Float32Array(5), featureShape: [2] }), /not a multiple of the feature size 2/);
     assert.throws(() => makeDataset({ x: new Float32Array(4), featureShape: [2], labels: Int32Array.from([0, 3]), classCount: 2 }), /contain class 3, expected classes 0\.\.1/);
+  });
+});
+
+describe('splitIndices and countSharedExamples', () => {
+  it('gives disjoint positions covering every example, 8:1:1 and 6:2:2', () => {
+    for (const [fractions, sizes] of [[{ train: 0.8, validation: 0.1, test: 0.1 }, [800, 100, 100]], [{ train: 0.6, validation: 0.2, test: 0.2 }, [600, 200, 200]]] as const) {
+      const s = splitIndices(1000, { fractions, seed: 3 });
+      assert.deepEqual([s.train.length, s.validation.length, s.test.length], sizes);
+      const all = [...s.train, ...s.validation, ...s.test];
+      assert.equal(new Set(all).size, 1000);
+      assert.ok(all.every((i) => i >= 0 && i < 1000));
+    }
+  });
+
+  it('counts examples shared bit for bit between two sets', () => {
+    const d = toy(20);
+    const s = splitDataset(d, { fractions: { train: 0.6, validation: 0.2, test: 0.2 }, seed: 1 });
+    assert.equal(countSharedExamples(s.train, s.test), 0);
+    const leaky = subset(d, [0, 1, 2, 3]);
+    const withCopies = subset(d, [2, 3, 10]);
+    assert.equal(countSharedExamples(leaky, withCopies), 2);
+    const negativeZero = makeDataset({ x: Float32Array.from([-0, 1]), featureShape: [2] });
+    const zero = makeDataset({ x: Float32Array.from([0, 1]), featureShape: [2] });
+    assert.equal(countSharedExamples(zero, negativeZero), 0, '-0 and 0 differ in their bits');
+    assert.throws(() => countSharedExamples(d, makeDataset({ x: new Float32Array(3), featureShape: [3] })), /examples of 2 and 3 values cannot be compared/);
   });
 });

@@ -12,7 +12,9 @@ import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
 import type { LossTerms, TrainableModel, TrainBatch } from '../../src/models/model';
 import { MlpClassifier } from '../../src/models/mlp-classifier';
 import type { NamedVariable } from '../../src/nn/dense';
-import { NonFiniteLossError, train } from '../../src/training/trainer';
+import { evaluateLoss, NonFiniteLossError, train } from '../../src/training/trainer';
+import { FileDataset, writeDatasetFiles } from '../../src/data/dataset-file';
+import { kernelWeights } from '../../src/losses';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replearn-train-'));
 before(async () => {
@@ -223,5 +225,58 @@ describe('resuming a finished run', () => {
     assert.equal(again.w.dataSync()[0], w);
     model.dispose();
     again.dispose();
+  });
+});
+
+describe('L2 regularisation, streamed data and other optimisers', () => {
+  const config = { inputDim: 784, hiddenSizes: [16], latentDim: 4, seed: 5 };
+  const data = digits(40);
+  const validation = digits(16, 40);
+
+  it('adds the term l2 = lambda * sum of squared weights to the total, in training and validation', async () => {
+    const model = new DenseAutoencoder(config);
+    const result = await train(model, { train: data, validation, epochs: 2, batchSize: 8, seed: 1, l2: 1e-3, restoreBestWeights: false, progress: false });
+    const last = result.history[1].validation!;
+    const penalty = 1e-3 * kernelWeights(model.namedVariables).reduce((s, w) => s + w.square().sum().dataSync()[0], 0);
+    assert.ok(Math.abs(last.l2 - penalty) < 1e-5 * penalty, `l2 ${last.l2} vs ${penalty}`);
+    assert.ok(result.history[1].train.l2 > 0);
+    assert.ok(Math.abs(last.total - last.reconstruction - last.l2) < 1e-3, 'total = reconstruction + l2');
+    const again = await evaluateLoss(model, validation, { l2: 1e-3 });
+    assert.ok(Math.abs(again.l2 - penalty) < 1e-5 * penalty);
+    await assert.rejects(train(model, { train: data, epochs: 1, batchSize: 8, seed: 1, l2: -1, progress: false }), /l2 must be a number >= 0, got -1/);
+    model.dispose();
+  });
+
+  it('trains on data streamed from disk exactly as on the same data in memory', async () => {
+    const paths = writeDatasetFiles(data, { x: path.join(dir, 'stream-x.idx'), labels: path.join(dir, 'stream-labels.idx') });
+    const file = FileDataset.open({ ...paths, classCount: 10 });
+    const a = new DenseAutoencoder(config);
+    const b = new DenseAutoencoder(config);
+    const options = { validation, epochs: 2, batchSize: 8, seed: 3, progress: false };
+    const inMemory = await train(a, { ...options, train: data });
+    const streamed = await train(b, { ...options, train: file });
+    assert.deepEqual(streamed.history.map((h) => [h.train, h.validation]), inMemory.history.map((h) => [h.train, h.validation]));
+    assert.ok(file.bytesRead >= 2 * 40 * 784 * 4);
+    await assert.rejects(train(b, { ...options, train: file, validation: file }), /the validation set is the training set/);
+    file.close();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('resumes adagrad and adamax runs exactly, and refuses a checkpoint with another l2', async () => {
+    for (const optimizer of ['adagrad', 'adamax'] as const) {
+      const options = { train: data, validation, epochs: 3, batchSize: 8, seed: 9, learningRate: 0.01, optimizer, progress: false };
+      const whole = new DenseAutoencoder(config);
+      const full = await train(whole, options);
+      const ckpt = path.join(dir, `resume-${optimizer}`);
+      const first = new DenseAutoencoder(config);
+      await train(first, { ...options, epochs: 1, checkpointDir: ckpt });
+      const second = new DenseAutoencoder(config);
+      const resumed = await train(second, { ...options, checkpointDir: ckpt });
+      assert.equal(resumed.startEpoch, 2);
+      assert.deepEqual(resumed.history.map((h) => h.validation), full.history.map((h) => h.validation), optimizer);
+      await assert.rejects(train(second, { ...options, l2: 0.1, checkpointDir: ckpt }), /this run has .*l2 0\.1/);
+      [whole, first, second].forEach((m) => m.dispose());
+    }
   });
 });
