@@ -68,6 +68,22 @@ describe('selectBackend', () => {
     assert.equal(third.attempts.find((a) => a.name === 'native')?.reason, 'the native addon is not built');
   });
 
+  it('auto measures the close contenders a second time in reverse order, so a burst of load on the first probe does not decide', async () => {
+    // native's first probe runs while the machine is busy (21 ms), its second does not (5 ms).
+    const times: Record<string, number[]> = { native: [21, 5], wasm: [9, 9], cpu: [280, 280] };
+    const calls: string[] = [];
+    const { loader } = fakeLoader({ native: 1, wasm: 1, cpu: 1 });
+    loader.measure = async (loaded) => {
+      const name = loaded.packageName.replace('pkg-', '');
+      calls.push(name);
+      return times[name].shift() ?? Infinity;
+    };
+    const report = await selectBackend('auto', loader);
+    assert.equal(report.chosen, 'native');
+    assert.deepEqual(calls, ['native', 'wasm', 'cpu', 'wasm', 'native'], 'cpu, 30x slower, is not measured again');
+    assert.match(report.attempts.find((a) => a.name === 'wasm')?.reason ?? '', /slower: 9\.00 ms per probe step against 5\.00 ms/);
+  });
+
   it('auto picks the fastest of the remaining backends by measurement, not by name', async () => {
     const slowWasm = fakeLoader({ wasm: 30, cpu: 10 });
     const report = await selectBackend('auto', slowWasm.loader);

@@ -14,6 +14,8 @@ export interface LineChartOptions extends AxisTitles {
   curves: Curve[];
   /** Log scale on the y axis (loss curves spanning decades). */
   logY?: boolean;
+  /** Log scale on the x axis (settings such as learning rates that span decades). */
+  logX?: boolean;
   height?: number;
 }
 
@@ -38,9 +40,12 @@ export function lineChart(options: LineChartOptions): FigureSpec {
     if (options.logY === true && y.some((v) => v <= 0)) {
       throw new Error(`lineChart: curves[${i}] ("${curve.name}") has a value <= 0, which a log y axis cannot show`);
     }
+    if (options.logX === true && x.some((v) => v <= 0)) {
+      throw new Error(`lineChart: curves[${i}] ("${curve.name}") has an x value <= 0, which a log x axis cannot show`);
+    }
     const trace: PlotlyTrace = { type: 'scatter', mode: y.length > 60 ? 'lines' : 'lines+markers', name: curve.name, x, y };
     if (curve.dashed === true) trace.line = { dash: 'dash' };
     return trace;
   });
-  return { data, layout: baseLayout(options, { yType: options.logY === true ? 'log' : undefined, height: options.height }) };
+  return { data, layout: baseLayout(options, { xType: options.logX === true ? 'log' : undefined, yType: options.logY === true ? 'log' : undefined, height: options.height }) };
 }

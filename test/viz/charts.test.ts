@@ -21,6 +21,8 @@ describe('lineChart', () => {
   it('uses a log axis on request and rejects values it cannot show', () => {
     assert.equal(lineChart({ ...titles, logY: true, curves: [{ name: 'a', y: [1, 0.1] }] }).layout.yaxis.type, 'log');
     assert.throws(() => lineChart({ ...titles, logY: true, curves: [{ name: 'a', y: [1, 0] }] }), /value <= 0/);
+    assert.equal(lineChart({ ...titles, logX: true, curves: [{ name: 'a', x: [1e-3, 1e-2], y: [1, 2] }] }).layout.xaxis.type, 'log');
+    assert.throws(() => lineChart({ ...titles, logX: true, curves: [{ name: 'a', x: [0, 1], y: [1, 2] }] }), /x value <= 0, which a log x axis/);
   });
 
   it('rejects missing titles, empty or mismatched curves and non-finite values, naming them', () => {
