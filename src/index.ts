@@ -38,10 +38,24 @@ export { batchCount, batches, epochOrder } from './data/batches';
 export type { BatchOptions, HostBatch } from './data/batches';
 export { activations, applyDense, applyStack, createDense, flattenInput } from './nn/dense';
 export type { Activation, DenseLayer, NamedVariable } from './nn/dense';
-export { binaryCrossEntropyWithLogits, kernelWeights, l2Penalty, meanSquaredError, softmaxCrossEntropy, sumSquaredError } from './losses';
-export type { LossTerms, RepresentationModel, TrainableModel, TrainBatch } from './models/model';
+export {
+  bernoulliKl,
+  binaryCrossEntropyWithLogits,
+  contractivePenalty,
+  kernelWeights,
+  klSparsityPenalty,
+  l1ActivityPenalty,
+  l2Penalty,
+  meanSquaredError,
+  softmaxCrossEntropy,
+  sumSquaredError,
+} from './losses';
+export { applyCorruption, corrupt, corruptionKinds, corruptionNoise } from './data/corruption';
+export type { Corruption } from './data/corruption';
+export { jacobianFrobeniusSquared } from './nn/jacobian';
+export type { LossOptions, LossTerms, RepresentationModel, TrainableModel, TrainBatch } from './models/model';
 export { DenseAutoencoder } from './models/dense-autoencoder';
-export type { DenseAutoencoderConfig, ReconstructionLoss } from './models/dense-autoencoder';
+export type { DenseAutoencoderConfig, ReconstructionLoss, ResolvedDenseAutoencoderConfig, SparsityConfig } from './models/dense-autoencoder';
 export { MlpClassifier } from './models/mlp-classifier';
 export type { MlpClassifierConfig } from './models/mlp-classifier';
 export { Optimizer, optimizerNames } from './training/optimizer';

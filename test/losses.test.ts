@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { binaryCrossEntropyWithLogits, kernelWeights, l2Penalty, meanSquaredError, softmaxCrossEntropy, sumSquaredError } from '../src/losses';
+import {
+  bernoulliKl,
+  binaryCrossEntropyWithLogits,
+  contractivePenalty,
+  kernelWeights,
+  klSparsityPenalty,
+  l1ActivityPenalty,
+  l2Penalty,
+  meanSquaredError,
+  softmaxCrossEntropy,
+  sumSquaredError,
+} from '../src/losses';
+import { jacobianFrobeniusSquared } from '../src/nn/jacobian';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -56,5 +68,48 @@ describe('regularisation and mean squared error', () => {
   it('meanSquaredError is the mean over every value', () => {
     close(meanSquaredError(tf.tensor2d([[1, 2], [0, 0]]), tf.tensor2d([[0, 0], [3, 0]])).dataSync()[0], (1 + 4 + 9) / 4);
     assert.throws(() => meanSquaredError(tf.zeros([2, 2]), tf.zeros([2, 3])), /x \[2, 2\] and xHat \[2, 3\] differ in shape/);
+  });
+});
+
+describe('sparsity and contractive penalties', () => {
+  const kl = (p: number, q: number) => p * Math.log(p / q) + (1 - p) * Math.log((1 - p) / (1 - q));
+
+  it('l1ActivityPenalty: weight * sum over units of |z|, batch mean', () => {
+    close(l1ActivityPenalty(tf.tensor2d([[1, -2], [0, 3]]), 0.5).dataSync()[0], 0.5 * ((1 + 2) + 3) / 2);
+  });
+
+  it('bernoulliKl and klSparsityPenalty on hand-computed cases, zero at the target', () => {
+    close(bernoulliKl(0.1, tf.scalar(0.5)).dataSync()[0], kl(0.1, 0.5));
+    assert.ok(Math.abs(bernoulliKl(0.05, tf.scalar(0.05)).dataSync()[0]) < 1e-6);
+    // average activations (0.3, 0.5)
+    const a = tf.tensor2d([[0.2, 0.5], [0.4, 0.5]]);
+    close(klSparsityPenalty(a, 0.1, 2).dataSync()[0], 2 * (kl(0.1, 0.3) + kl(0.1, 0.5)));
+    // a dead unit (average 0) gives a large but finite penalty
+    assert.ok(Number.isFinite(klSparsityPenalty(tf.zeros([2, 1]) as tf.Tensor2D, 0.1, 1).dataSync()[0]));
+    assert.throws(() => bernoulliKl(0, tf.scalar(0.5)), /rho must be in \(0, 1\), got 0/);
+  });
+
+  it('the gradient of the KL penalty is weight/B * (-rho/q + (1-rho)/(1-q)) for every example', () => {
+    const a = tf.tensor2d([[0.2, 0.5], [0.4, 0.5]]);
+    const g = tf.grad((t: tf.Tensor) => klSparsityPenalty(t as tf.Tensor2D, 0.1, 2))(a).dataSync();
+    const expected = [0.3, 0.5, 0.3, 0.5].map((q) => (2 / 2) * (-0.1 / q + 0.9 / (1 - q)));
+    [...g].forEach((v, i) => close(v, expected[i]));
+  });
+
+  it('contractivePenalty: sum_j (h_j(1-h_j))^2 ||W_j||^2, and it equals the autodiff Jacobian norm of a sigmoid layer', () => {
+    close(contractivePenalty(tf.tensor2d([[0.5, 0.2]]), tf.tensor2d([[1, 0], [2, 1]]), 1).dataSync()[0], 0.0625 * 5 + 0.0256 * 1);
+    const w = tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const b = tf.randomNormal([4], 0, 1, 'float32', 2);
+    const x = tf.randomUniform([3, 6], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const layer = (input: tf.Tensor2D) => tf.sigmoid(input.matMul(w).add(b)) as tf.Tensor2D;
+    const autodiff = jacobianFrobeniusSquared(layer, x).mean().dataSync()[0];
+    close(contractivePenalty(layer(x), w, 0.7).dataSync()[0], 0.7 * autodiff);
+    assert.throws(() => contractivePenalty(layer(x), tf.zeros([6, 5]) as tf.Tensor2D, 1), /must agree on k, got h \[3, 4\] and w \[6, 5\]/);
+  });
+
+  it('jacobianFrobeniusSquared of a linear map is the squared norm of its matrix, for every example', () => {
+    const a = tf.tensor2d([[1, 2, 0], [0, -1, 3]]);
+    const j = jacobianFrobeniusSquared((x) => x.matMul(a), tf.randomUniform([4, 2]) as tf.Tensor2D).dataSync();
+    [...j].forEach((v) => close(v, 1 + 4 + 1 + 9));
   });
 });

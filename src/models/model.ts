@@ -7,6 +7,14 @@ export interface TrainBatch {
   readonly labels?: tf.Tensor1D;
 }
 
+/** Options of `computeLoss`. */
+export interface LossOptions {
+  /** True in training (noise and corruption on), false in evaluation. Default false. */
+  training?: boolean;
+  /** Number of updates before this one, from the trainer; seeds training noise. */
+  step?: number;
+}
+
 /** Named scalar loss terms; `total` is what the optimiser minimises, the others are reported. */
 export type LossTerms = { total: tf.Scalar } & Record<string, tf.Scalar>;
 
@@ -20,8 +28,12 @@ export interface TrainableModel {
   readonly namedVariables: readonly NamedVariable[];
   /** The variables the optimiser updates. */
   readonly trainableVariables: readonly tf.Variable[];
-  /** Loss terms on one batch (scalars, batch-mean); `training: false` for evaluation. */
-  computeLoss(batch: TrainBatch, options?: { training?: boolean }): LossTerms;
+  /**
+   * Loss terms on one batch (scalars, batch-mean); `training: false` for evaluation. `step`, the
+   * trainer's count of updates so far, seeds any noise a model draws in training, so that a
+   * resumed run draws the same noise as an uninterrupted one.
+   */
+  computeLoss(batch: TrainBatch, options?: LossOptions): LossTerms;
   /** Frees every variable. */
   dispose(): void;
 }

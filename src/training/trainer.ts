@@ -130,8 +130,8 @@ function disposeBatch(batch: TrainBatch): void {
  * The model's loss terms on `batch`, plus the term `l2` (added to `total`) when `l2 > 0`: what the
  * trainer minimises and reports.
  */
-export function regularizedLoss(model: TrainableModel, batch: TrainBatch, training: boolean, l2 = 0): LossTerms {
-  const terms = model.computeLoss(batch, { training });
+export function regularizedLoss(model: TrainableModel, batch: TrainBatch, training: boolean, l2 = 0, step?: number): LossTerms {
+  const terms = model.computeLoss(batch, { training, step });
   if (l2 === 0) return terms;
   const penalty = l2Penalty(kernelWeights(model.namedVariables), l2);
   return { ...terms, total: terms.total.add(penalty), l2: penalty };
@@ -262,7 +262,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
         let names: string[] = [];
         let stacked: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const terms = regularizedLoss(model, batch, true, l2);
+          const terms = regularizedLoss(model, batch, true, l2, optimizer.step);
           names = Object.keys(terms);
           stacked = tf.keep(tf.stack(names.map((n) => terms[n])));
           return terms.total;
