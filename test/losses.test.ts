@@ -109,7 +109,7 @@ describe('sparsity and contractive penalties', () => {
 
   it('jacobianFrobeniusSquared of a linear map is the squared norm of its matrix, for every example', () => {
     const a = tf.tensor2d([[1, 2, 0], [0, -1, 3]]);
-    const j = jacobianFrobeniusSquared((x) => x.matMul(a), tf.randomUniform([4, 2]) as tf.Tensor2D).dataSync();
+    const j = jacobianFrobeniusSquared((x) => x.matMul(a) as tf.Tensor2D, tf.randomUniform([4, 2]) as tf.Tensor2D).dataSync();
     [...j].forEach((v) => close(v, 1 + 4 + 1 + 9));
   });
 });

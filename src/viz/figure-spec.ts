@@ -1,6 +1,6 @@
 /** One Plotly trace; only the fields replearn sets are typed, the rest pass through to Plotly. */
 export interface PlotlyTrace {
-  type: 'scatter' | 'scattergl' | 'heatmap';
+  type: 'scatter' | 'scattergl' | 'heatmap' | 'bar';
   name?: string;
   x?: ArrayLike<number | string>;
   y?: ArrayLike<number | string>;

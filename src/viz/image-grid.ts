@@ -95,3 +95,20 @@ export function imageGridPng(options: ImageGridOptions): Uint8Array {
   });
   return new Uint8Array(PNG.sync.write(png, { colorType: 0 }));
 }
+
+/**
+ * Columns of a weight matrix `[inputDim, units]` (row-major) as images for `imageGridPng`: the
+ * columns at `units`, each scaled by its own largest absolute value so that 0 is mid-grey and the
+ * strongest weight black or white. Returns `units.length * inputDim` values in [0, 1].
+ */
+export function weightImages(weights: ArrayLike<number>, inputDim: number, unitCount: number, units: readonly number[]): Float32Array {
+  if (weights.length !== inputDim * unitCount) throw new Error(`weightImages: ${weights.length} weights, expected ${inputDim} x ${unitCount}`);
+  const out = new Float32Array(units.length * inputDim);
+  units.forEach((u, n) => {
+    if (!Number.isInteger(u) || u < 0 || u >= unitCount) throw new Error(`weightImages: unit ${u} outside 0..${unitCount - 1}`);
+    let largest = 0;
+    for (let i = 0; i < inputDim; i++) largest = Math.max(largest, Math.abs(weights[i * unitCount + u]));
+    for (let i = 0; i < inputDim; i++) out[n * inputDim + i] = largest === 0 ? 0.5 : 0.5 + (0.5 * weights[i * unitCount + u]) / largest;
+  });
+  return out;
+}

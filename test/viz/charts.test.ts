@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { heatmap } from '../../src/viz/heatmap';
+import { binCounts, histogram } from '../../src/viz/histogram';
+import { weightImages } from '../../src/viz/image-grid';
 import { lineChart } from '../../src/viz/line-chart';
 import { scatterByLabel } from '../../src/viz/scatter';
 
@@ -73,5 +75,38 @@ describe('heatmap', () => {
     assert.throws(() => heatmap({ ...titles, z: [[1, 2], [3]], colorTitle: 'c' }), /z\[1\] has 1 values, expected 2/);
     assert.throws(() => heatmap({ ...titles, z: [[1, 2]], x: ['a'], colorTitle: 'c' }), /x has 1 labels, expected one per column \(2\)/);
     assert.throws(() => heatmap({ ...titles, z: [[1, 2]], colorTitle: '' }), /colorTitle must be a non-empty string/);
+  });
+});
+
+describe('histogram', () => {
+  it('counts values into equal bins shared by every series, ends clamped', () => {
+    assert.deepEqual(binCounts([0, 0.1, 0.5, 0.99, 1, 7, -3], 2, 0, 1), [3, 4]);
+    const fig = histogram({ ...titles, series: [{ name: 'a', values: [0, 0.25, 0.5, 1] }, { name: 'b', values: [1, 1] }], bins: 4 });
+    assert.equal(fig.data.length, 2);
+    assert.deepEqual(fig.data[0].x, [0.125, 0.375, 0.625, 0.875]);
+    assert.deepEqual(fig.data[0].y, [1, 1, 1, 1]);
+    assert.deepEqual(fig.data[1].y, [0, 0, 0, 2]);
+    assert.equal(fig.layout.barmode, 'overlay');
+    const shares = histogram({ ...titles, series: [{ name: 'a', values: [0, 0, 0, 1] }], bins: 2, range: [0, 1], normalize: true });
+    assert.deepEqual(shares.data[0].y, [0.75, 0.25]);
+    assert.equal(shares.layout.xaxis.title.text, 'epoch');
+  });
+
+  it('rejects empty series, non-finite values and bad bins', () => {
+    assert.throws(() => histogram({ ...titles, series: [] }), /series must not be empty/);
+    assert.throws(() => histogram({ ...titles, series: [{ name: 'a', values: [] }] }), /series\[0\] \("a"\) has no values/);
+    assert.throws(() => histogram({ ...titles, series: [{ name: 'a', values: [1, NaN] }] }), /series\[0\]\.values\[1\] must be a finite number/);
+    assert.throws(() => histogram({ ...titles, series: [{ name: 'a', values: [1] }], bins: 0 }), /bins must be a positive integer, got 0/);
+    assert.throws(() => histogram({ ...titles, xTitle: '', series: [{ name: 'a', values: [1] }] }), /xTitle must be a non-empty string/);
+  });
+});
+
+describe('weightImages', () => {
+  it('takes weight columns as images, each scaled by its largest absolute weight around mid-grey', () => {
+    // inputDim 2, units 3: column 0 = (2, -1), column 2 = (0, 0)
+    const w = [2, 5, 0, -1, 1, 0];
+    assert.deepEqual([...weightImages(w, 2, 3, [0, 2])], [1, 0.25, 0.5, 0.5]);
+    assert.throws(() => weightImages(w, 2, 3, [3]), /unit 3 outside 0\.\.2/);
+    assert.throws(() => weightImages(w, 4, 3, [0]), /6 weights, expected 4 x 3/);
   });
 });
