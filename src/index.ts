@@ -67,7 +67,7 @@ export { defaultToBatch, evaluateLoss, NonFiniteLossError, regularizedLoss, trai
 export type { BatchLog, EpochLog, LossValues, TrainCallbacks, TrainOptions, TrainResult } from './training/trainer';
 export { embedDataset, embeddingColumn } from './latent/embed';
 export type { Embedder, Embedding } from './latent/embed';
-export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse } from './evaluation/metrics';
+export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';
 export { Pca } from './latent/pca';
 export type { PcaMethod, PcaOptions } from './latent/pca';
 export { symmetricEigen } from './latent/symmetric-eigen';

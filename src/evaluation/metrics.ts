@@ -99,3 +99,36 @@ export function nearestCentroidAccuracy(
   }
   return accuracy(predicted, testLabels);
 }
+
+/**
+ * How class-specific the units of a code are: for each unit (column of `codes`, row-major
+ * `[count, dim]`), take the `top` examples on which it responds most strongly and the share of them
+ * that belong to their most common class; the mean of that share over units. 1/classes for units
+ * that respond to anything, 1 for units that each respond to one class. Units whose strongest
+ * response is at most `minResponse` (dead units) are left out.
+ */
+export function topResponsePurity(
+  codes: { z: ArrayLike<number>; count: number; latentDim: number },
+  labels: ArrayLike<number>,
+  options: { top?: number; minResponse?: number } = {},
+): { purity: number; unitsUsed: number } {
+  const top = options.top ?? 20;
+  const minResponse = options.minResponse ?? 0;
+  const { z, count, latentDim: dim } = codes;
+  if (labels.length !== count) throw new Error(`topResponsePurity: ${labels.length} labels for ${count} codes`);
+  if (!Number.isSafeInteger(top) || top <= 0 || top > count) throw new Error(`topResponsePurity: top must be an integer in 1..${count}, got ${top}`);
+  const classes = Math.max(...Array.from(labels)) + 1;
+  const order = Array.from({ length: count }, (_, i) => i);
+  let sum = 0;
+  let used = 0;
+  for (let j = 0; j < dim; j++) {
+    order.sort((a, b) => z[b * dim + j] - z[a * dim + j] || a - b);
+    if (!(z[order[0] * dim + j] > minResponse)) continue;
+    const counts = new Array<number>(classes).fill(0);
+    for (let k = 0; k < top; k++) counts[labels[order[k]]] += 1;
+    sum += Math.max(...counts) / top;
+    used += 1;
+  }
+  if (used === 0) throw new Error(`topResponsePurity: no unit responds above ${minResponse}`);
+  return { purity: sum / used, unitsUsed: used };
+}
