@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { BatchOptions, HostBatch } from './batches';
-import { batchCount, batches, epochOrder } from './batches';
-import { checkPositiveInt } from '../core/assert';
+import { batches, batchPlans } from './batches';
 import type { Dataset } from './dataset';
 import { featureSize } from './dataset';
 import type { IdxHeader } from './idx';
@@ -160,17 +159,10 @@ export class FileDataset {
 
   /** Yields the dataset in batches read from disk, as `batches` does for a dataset in memory (same options, same order). */
   *batches(options: BatchOptions): Generator<HostBatch> {
-    checkPositiveInt(options.batchSize, 'batchSize');
-    const shuffle = options.shuffle ?? true;
-    if (shuffle && options.seed === undefined) throw new Error('batches: shuffle needs a seed');
-    const order = shuffle ? epochOrder(this.count, options.seed ?? 0, options.epoch ?? 1) : undefined;
-    const total = batchCount(this.count, options.batchSize, options.dropRemainder ?? false);
-    for (let b = 0; b < total; b++) {
-      const start = b * options.batchSize;
-      const n = Math.min(options.batchSize, this.count - start);
-      const positions = order === undefined ? Int32Array.from({ length: n }, (_, i) => start + i) : order.subarray(start, start + n);
+    for (const { positions: shuffled, start, size, index } of batchPlans(this.count, options)) {
+      const positions = shuffled ?? Int32Array.from({ length: size }, (_, i) => start + i);
       const labels = this.labels === undefined ? undefined : Int32Array.from(positions, (p) => (this.labels as Int32Array)[p]);
-      yield { x: this.read(positions), labels, size: n, index: b };
+      yield { x: this.read(positions), labels, size, index };
     }
   }
 
