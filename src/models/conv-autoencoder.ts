@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
-import { Random } from '../core/random';
+import { mixSeed, Random } from '../core/random';
+import type { Corruption } from '../data/corruption';
+import { checkCorruption, corrupt } from '../data/corruption';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
 import { activate, applyDense, checkActivation, createDense, flattenInput, uniqueScope } from '../nn/dense';
 import type { ConvLayer, ConvTransposeLayer, Size2 } from '../nn/conv';
 import { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool } from '../nn/conv';
 import type { ReconstructionLoss } from './dense-autoencoder';
 import { checkReconstructionSetup, reconstructionTerms } from './dense-autoencoder';
-import type { LossTerms, RepresentationModel, TrainBatch } from './model';
+import type { LayerSummary, LayerTrace } from '../nn/summary';
+import { summaryRecorder } from '../nn/summary';
+import type { LossOptions, LossTerms, RepresentationModel, TrainBatch } from './model';
 
 /** Config of `ConvAutoencoder`. */
 export interface ConvAutoencoderConfig {
@@ -31,6 +35,9 @@ export interface ConvAutoencoderConfig {
   outputActivation?: 'sigmoid' | 'linear';
   /** Default `bce`. */
   loss?: ReconstructionLoss;
+  /** A denoising autoencoder: in training, the input is corrupted and the loss compares its reconstruction with the clean input. */
+  corruption?: Corruption;
+  /** Seed of the initial weights and of the corruption noise. */
   seed: number;
 }
 
@@ -44,7 +51,7 @@ export interface ConvAutoencoderConfig {
  */
 export class ConvAutoencoder implements RepresentationModel {
   readonly name = 'conv-autoencoder';
-  readonly config: Readonly<ConvAutoencoderConfig & Required<Omit<ConvAutoencoderConfig, 'latentDim'>>>;
+  readonly config: Readonly<ConvAutoencoderConfig & Required<Omit<ConvAutoencoderConfig, 'latentDim' | 'corruption'>>>;
   readonly namedVariables: readonly NamedVariable[];
   readonly trainableVariables: readonly tf.Variable[];
   /** Shape of the last feature map `[rows, cols, channels]` (cols 1 in 1-D). */
@@ -57,6 +64,7 @@ export class ConvAutoencoder implements RepresentationModel {
   private readonly output: ConvLayer;
   private readonly toCode?: DenseLayer;
   private readonly fromCode?: DenseLayer;
+  private calls = 0;
 
   constructor(config: ConvAutoencoderConfig) {
     const shape = [...config.inputShape];
@@ -73,6 +81,7 @@ export class ConvAutoencoder implements RepresentationModel {
       activation: checkActivation(config.activation ?? 'relu', 'activation'),
       outputActivation: config.outputActivation ?? 'sigmoid',
       loss: config.loss ?? 'bce',
+      corruption: config.corruption === undefined ? undefined : { ...checkCorruption(config.corruption) },
       seed: config.seed,
     };
     checkReconstructionSetup(full.outputActivation, full.loss);
@@ -126,24 +135,45 @@ export class ConvAutoencoder implements RepresentationModel {
 
   /** Codes `[batch, latentDim]` of `x` `[batch, ...inputShape]`. */
   encode(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = this.asImage(x, 'encode');
-      for (const layer of this.encoder) h = maxPool(applyConv(layer, h), this.pool);
-      const flat = h.reshape([h.shape[0], -1]) as tf.Tensor2D;
-      return this.toCode === undefined ? flat : applyDense(this.toCode, flat);
+    return tf.tidy(() => this.encodeImage(this.asImage(x, 'encode')));
+  }
+
+  private encodeImage(x: tf.Tensor4D, trace?: LayerTrace): tf.Tensor2D {
+    const conv = this.config.inputShape.length === 2 ? 'Conv1d' : 'Conv2D';
+    let h = x;
+    this.encoder.forEach((layer, i) => {
+      h = applyConv(layer, h);
+      trace?.(`encoder/${i}`, `${conv} ${this.config.kernelSize} same ${layer.activation}`, h, [layer.filter, layer.bias]);
+      h = maxPool(h, this.pool);
+      trace?.(`encoder/${i}/pool`, 'MaxPool 2', h);
     });
+    const flat = h.reshape([h.shape[0], -1]) as tf.Tensor2D;
+    if (this.toCode === undefined) return flat;
+    const z = applyDense(this.toCode, flat);
+    trace?.('encoder/code', 'Dense', z, [this.toCode.weight, this.toCode.bias]);
+    return z;
   }
 
   /** Decoder output before the output activation, `[batch, rows, cols, channels]`. */
-  private decodeLogits(z: tf.Tensor2D): tf.Tensor4D {
+  private decodeLogits(z: tf.Tensor2D, trace?: LayerTrace): tf.Tensor4D {
     if (z.rank !== 2 || z.shape[1] !== this.latentDim) {
       throw new Error(`${this.name}.decode: expected z of shape [batch, ${this.latentDim}], got [${z.shape.join(', ')}]`);
     }
     return tf.tidy(() => {
-      const flat = this.fromCode === undefined ? z : applyDense(this.fromCode, z);
+      let flat = z;
+      if (this.fromCode !== undefined) {
+        flat = applyDense(this.fromCode, z);
+        trace?.('decoder/code', 'Dense', flat, [this.fromCode.weight, this.fromCode.bias]);
+      }
       let h = flat.reshape([z.shape[0], ...this.codeMapShape]) as tf.Tensor4D;
-      for (const layer of this.decoder) h = applyConvTranspose(layer, h);
-      return applyConv(this.output, h);
+      const oneD = this.config.inputShape.length === 2;
+      this.decoder.forEach((layer, i) => {
+        h = applyConvTranspose(layer, h);
+        trace?.(`decoder/${i}`, `${oneD ? 'ConvTranspose1d' : 'Conv2DTranspose'} ${this.config.kernelSize} stride 2 same ${layer.activation}`, h, [layer.filter, layer.bias]);
+      });
+      const out = applyConv(this.output, h);
+      trace?.('decoder/output', `${oneD ? 'Conv1d' : 'Conv2D'} ${this.config.kernelSize} same ${this.config.outputActivation}`, out, [this.output.filter, this.output.bias]);
+      return out;
     });
   }
 
@@ -162,13 +192,29 @@ export class ConvAutoencoder implements RepresentationModel {
     return this.encode(x);
   }
 
-  /** `{ total, reconstruction }`: the reconstruction loss summed over every value of an example, batch-mean. */
-  computeLoss(batch: TrainBatch): LossTerms {
+  /**
+   * `{ total, reconstruction }`: the reconstruction loss summed over every value of an example,
+   * batch-mean. A denoising autoencoder in training encodes a corrupted copy of `x` (noise seeded
+   * by `seed` and `step`) and is scored against the clean `x`.
+   */
+  computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
+    const step = options.step ?? this.calls;
+    this.calls += 1;
+    const { corruption } = this.config;
     return tf.tidy(() => {
       const x = this.flat(batch.x, 'computeLoss');
-      const logits = this.decodeLogits(this.encode(x)).reshape([x.shape[0], this.inputSize]) as tf.Tensor2D;
+      const input = options.training === true && corruption !== undefined ? corrupt(x, corruption, mixSeed(this.config.seed, step)) : x;
+      const logits = this.decodeLogits(this.encode(input)).reshape([x.shape[0], this.inputSize]) as tf.Tensor2D;
       return reconstructionTerms(x, logits, this.config.loss, this.config.outputActivation);
     });
+  }
+
+  /** The layers with their output shapes (for one example) and parameter counts, traced on a zero input, as Keras's `summary()`. */
+  summary(): LayerSummary[] {
+    const rows: LayerSummary[] = [];
+    const trace = summaryRecorder(rows);
+    tf.tidy(() => this.decodeLogits(this.encodeImage(tf.zeros([1, ...this.image]), trace), trace));
+    return rows;
   }
 
   /** Frees the weights. */

@@ -26,6 +26,11 @@ export interface TrainableModel {
   readonly config: Readonly<Record<string, unknown>>;
   /** The variables the optimiser updates, with names stable across instances. */
   readonly namedVariables: readonly NamedVariable[];
+  /**
+   * Variables the model updates itself in training, not the optimiser (batch-norm running
+   * statistics); checkpoints and the trainer's best-weights snapshot keep them with the weights.
+   */
+  readonly stateVariables?: readonly NamedVariable[];
   /** The variables the optimiser updates. */
   readonly trainableVariables: readonly tf.Variable[];
   /**

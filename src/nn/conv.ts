@@ -34,7 +34,7 @@ export interface ConvTransposeLayer {
 }
 
 /** Glorot-uniform values for a kernel with the given fans (as Keras: receptive field x channels). */
-function glorot(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
+export function glorot(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const w = new Float32Array(count);
   for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;

@@ -12,7 +12,7 @@ import { formatDuration, formatTrainingProgress, ProgressLine } from '../noteboo
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { OptimizerName } from './optimizer';
 import { Optimizer } from './optimizer';
-import { assignFromCheckpoint, modelMeta, weightTensors } from './weights';
+import { assignFromCheckpoint, modelMeta, savedVariables, weightTensors } from './weights';
 
 /** Loss terms as plain numbers, e.g. `{ total: 95.2, reconstruction: 95.2 }`. */
 export type LossValues = Record<string, number>;
@@ -215,10 +215,11 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
   const l2 = options.l2 ?? 0;
   const runMeta = { seed, batchSize, optimizer: optimizer.config, l2 };
   let best: tf.Tensor[] | undefined;
+  const snapshotVariables = savedVariables(model);
   const state: TrainerState = { epoch: 0, history: [], bestEpoch: 0, bestLoss: Number.POSITIVE_INFINITY, wait: 0 };
   const keepBest = () => {
     best?.forEach((t) => t.dispose());
-    best = model.trainableVariables.map((v) => tf.keep(v.clone()));
+    best = snapshotVariables.map(({ variable }) => tf.keep(variable.clone()));
   };
 
   try {
@@ -237,7 +238,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       optimizer.loadState(checkpoint.meta.optimizerStep as number, optimizerValues, checkpoint.source);
       Object.assign(state, trainer);
       if (restoreBest && state.bestEpoch > 0) {
-        best = model.namedVariables.map(({ name, variable }) => {
+        best = snapshotVariables.map(({ name, variable }) => {
           const t = checkpoint.tensors.get(`best/${name}`);
           if (t === undefined) throw new Error(`checkpoint ${checkpoint.source} has no best weights for ${name}`);
           return tf.keep(tf.tensor(t.values, variable.shape));
@@ -324,7 +325,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
           tensors: [
             ...weightTensors(model),
             ...optimizer.stateTensors().map((t) => ({ name: `optimizer/${t.name}`, tensor: t.tensor })),
-            ...(best === undefined ? [] : model.namedVariables.map((v, i) => ({ name: `best/${v.name}`, tensor: (best as tf.Tensor[])[i] }))),
+            ...(best === undefined ? [] : snapshotVariables.map((v, i) => ({ name: `best/${v.name}`, tensor: (best as tf.Tensor[])[i] }))),
           ],
           meta: { kind: 'training', ...modelMeta(model), run: runMeta, optimizerStep: optimizer.step, trainer: state },
         });
@@ -338,7 +339,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
 
     if (restoreBest && best !== undefined) {
       const snapshot = best;
-      tf.tidy(() => model.trainableVariables.forEach((v, i) => v.assign(snapshot[i])));
+      tf.tidy(() => snapshotVariables.forEach(({ variable }, i) => variable.assign(snapshot[i])));
     }
     const seconds = (performance.now() - started) / 1000;
     progress?.done(

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableModel } from '../models/model';
+import type { NamedVariable } from '../nn/dense';
 import type { LoadedCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 
@@ -10,6 +11,14 @@ export function stableJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+/**
+ * Every variable a checkpoint holds for `model`: the trained ones, then its state (e.g. batch-norm
+ * running statistics), which the optimiser leaves alone but the model needs at inference.
+ */
+export function savedVariables(model: TrainableModel): readonly NamedVariable[] {
+  return model.stateVariables === undefined ? model.namedVariables : [...model.namedVariables, ...model.stateVariables];
 }
 
 /** The model's identity as stored in checkpoints. */
@@ -31,8 +40,8 @@ export function checkMatchesModel(checkpoint: LoadedCheckpoint, model: Trainable
   if (saved !== wanted) {
     throw new Error(`checkpoint ${source} was written for config ${saved}, this model has config ${wanted}`);
   }
-  const names = new Set(model.namedVariables.map((v) => `${prefix}${v.name}`));
-  for (const { name, variable } of model.namedVariables) {
+  const names = new Set(savedVariables(model).map((v) => `${prefix}${v.name}`));
+  for (const { name, variable } of savedVariables(model)) {
     const t = checkpoint.tensors.get(`${prefix}${name}`);
     if (t === undefined) throw new Error(`checkpoint ${source} has no variable ${name}`);
     if (t.shape.join(',') !== variable.shape.join(',')) {
@@ -48,7 +57,7 @@ export function checkMatchesModel(checkpoint: LoadedCheckpoint, model: Trainable
 export function assignFromCheckpoint(checkpoint: LoadedCheckpoint, model: TrainableModel, prefix: string): void {
   checkMatchesModel(checkpoint, model, prefix);
   tf.tidy(() => {
-    for (const { name, variable } of model.namedVariables) {
+    for (const { name, variable } of savedVariables(model)) {
       const t = checkpoint.tensors.get(`${prefix}${name}`);
       if (t !== undefined) variable.assign(tf.tensor(t.values, variable.shape));
     }
@@ -57,7 +66,7 @@ export function assignFromCheckpoint(checkpoint: LoadedCheckpoint, model: Traina
 
 /** The model's variables named as checkpoints store them (`weights/<name>`), which `loadWeights` reads. */
 export function weightTensors(model: TrainableModel): { name: string; tensor: tf.Tensor }[] {
-  return model.namedVariables.map((v) => ({ name: `weights/${v.name}`, tensor: v.variable }));
+  return savedVariables(model).map((v) => ({ name: `weights/${v.name}`, tensor: v.variable }));
 }
 
 /** Saves the model's weights, kind and config to `dir` (atomically; see `saveCheckpoint`). */

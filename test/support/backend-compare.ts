@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkClose } from '../../src/core/assert';
 import { Random } from '../../src/core/random';
 import { ConvAutoencoder } from '../../src/models/conv-autoencoder';
+import { ConvAutoencoder1d } from '../../src/models/conv-autoencoder-1d';
 import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
 import type { TrainableModel } from '../../src/models/model';
 import { Vae } from '../../src/models/vae';
@@ -43,9 +44,15 @@ export const convCases: ConvCase[] = [
 ];
 
 /** A small instance of every kind of model the notebooks train, with an input shape. */
-export const notebookModels: { name: string; make: () => TrainableModel; shape: number[] }[] = [
+export const notebookModels: { name: string; make: () => TrainableModel; shape: number[]; training?: boolean }[] = [
   { name: '2-D conv autoencoder (the lecture model)', make: () => new ConvAutoencoder({ inputShape: [28, 28, 1], filters: [32, 32], seed: 1 }), shape: [4, 28, 28, 1] },
   { name: '1-D conv autoencoder with a dense code', make: () => new ConvAutoencoder({ inputShape: [36, 2], filters: [8, 4], kernelSize: 5, latentDim: 3, seed: 2 }), shape: [3, 36, 2] },
+  {
+    name: '1-D conv autoencoder with batch norm, pooling indices and transposed convolutions (training mode)',
+    make: () => new ConvAutoencoder1d({ inputShape: [64, 1], filters: [4, 6], firstKernel: 8, firstStride: 4, latentDim: 3, seed: 6 }),
+    shape: [3, 64, 1],
+    training: true,
+  },
   { name: 'dense autoencoder', make: () => new DenseAutoencoder({ inputDim: 20, hiddenSizes: [12, 6], latentDim: 2, seed: 4 }), shape: [6, 20] },
   { name: 'VAE', make: () => new Vae({ inputDim: 30, hiddenSizes: [16], latentDim: 2, seed: 3 }), shape: [5, 30] },
 ];
@@ -54,7 +61,7 @@ export const notebookModels: { name: string; make: () => TrainableModel; shape: 
 function lossAndGradients(m: (typeof notebookModels)[number], xs: Float32Array): tf.Tensor[] {
   const model = m.make();
   const x = tf.tensor(xs, m.shape);
-  const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }).total, model.trainableVariables as tf.Variable[]);
+  const { value, grads } = tf.variableGrads(() => model.computeLoss({ x }, { training: m.training ?? false, step: 0 }).total, model.trainableVariables as tf.Variable[]);
   const out = [value, ...model.trainableVariables.map((v) => grads[v.name])];
   model.dispose();
   x.dispose();
