@@ -102,6 +102,16 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(tables.some((h) => h.includes('<th>PCA test MSE</th>') && h.includes('<th>autoencoder test MSE</th>')), 'the AE versus PCA table');
     assert.ok(progressLines('02-autoencoders').length >= 4, 'a progress line per training run');
   });
+
+  it('05 prints the lecture model\'s summary with 28,353 parameters and shows its figures and image grids', () => {
+    const data = displays('05-convolutional-autoencoders');
+    const tables = data.map((d) => String(d['text/plain'] ?? '')).filter((t) => t.includes('output shape'));
+    assert.ok(tables.some((t) => /decoder\/output\s+Conv2D 3 same sigmoid\s+28 × 28 × 1\s+289/.test(t) && /total\s+28353/.test(t)), 'the lecture model summary');
+    assert.ok(tables.some((t) => /decoder\/1\s+ConvTranspose1d k80 s16\s+2048 × 1/.test(t)), 'the 1-D model summary');
+    assert.equal(data.filter((d) => 'image/png' in d).length, 2, 'the reconstruction and denoising grids');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 4, 'two loss-curve figures and two signal figures');
+    assert.match(printed('05-convolutional-autoencoders'), /nearest-centroid accuracy of the 32-number codes on the test signals: \d\.\d+ \(chance 0\.25\)/);
+  });
 });
 
 describe('the runner reports a failing cell', () => {

@@ -1,5 +1,5 @@
 import { checkPositiveInt } from '../core/assert';
-import { Random } from '../core/random';
+import { mixSeed, Random } from '../core/random';
 import type { Dataset } from './dataset';
 import { makeDataset } from './dataset';
 
@@ -26,7 +26,8 @@ export interface SignalOptions {
  * - `bursts`: short tone bursts (carrier in [0.06, 0.12], Gaussian envelope of width 12 to 30
  *   samples) repeating every 200 to 500 samples;
  * - `sawtooth`: a ramp from -a to a repeating with f in [0.004, 0.012].
- * The same seed gives the same signals everywhere.
+ * The same seed gives the same signals everywhere, and with `noise: 0` the same signals without
+ * their noise (the clean targets of a denoising experiment).
  */
 export function makeSignals(options: SignalOptions): Dataset {
   const count = checkPositiveInt(options.count, 'makeSignals: count');
@@ -34,6 +35,8 @@ export function makeSignals(options: SignalOptions): Dataset {
   const noise = options.noise ?? 0.1;
   if (!(Number.isFinite(noise) && noise >= 0)) throw new Error(`makeSignals: noise must be a number >= 0, got ${noise}`);
   const random = new Random(options.seed);
+  // Noise has its own generator, so the same seed with `noise: 0` gives the clean signals underneath.
+  const noiseRandom = new Random(mixSeed(options.seed, 1));
   const uniform = (lo: number, hi: number) => lo + (hi - lo) * random.next();
   const x = new Float32Array(count * length);
   const labels = new Int32Array(count);
@@ -71,7 +74,7 @@ export function makeSignals(options: SignalOptions): Dataset {
       }
     }
     if (noise > 0) {
-      for (let t = 0; t < length; t++) out[t] += noise * random.normal();
+      for (let t = 0; t < length; t++) out[t] += noise * noiseRandom.normal();
     }
   }
   return makeDataset({ x, featureShape: [length, 1], labels, classCount: signalClassNames.length });

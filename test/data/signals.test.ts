@@ -37,8 +37,18 @@ describe('makeSignals', () => {
     let up = 0;
     for (let t = 1; t < s.length; t++) if (s[t] > s[t - 1]) up++;
     assert.ok(up / 2047 > 0.95, `sawtooth rising share ${up / 2047}`);
-    // noise adds its std: the noisy copy differs from the clean one by about 0.1 per sample
+    // The same seed with noise is the clean signals plus white noise of that std.
     const noisy = makeSignals({ count: 8, length: 2048, noise: 0.1, seed: 1 });
+    let sum = 0;
+    let sumSquares = 0;
+    for (let i = 0; i < noisy.x.length; i++) {
+      const e = noisy.x[i] - d.x[i];
+      sum += e;
+      sumSquares += e * e;
+    }
+    const n = noisy.x.length;
+    assert.ok(Math.abs(sum / n) < 0.005, `noise mean ${sum / n}`);
+    assert.ok(Math.abs(Math.sqrt(sumSquares / n) - 0.1) < 0.003, `noise std ${Math.sqrt(sumSquares / n)}`);
     assert.ok(roughness(noisy.x.subarray(0, 2048)) > roughness(signal(0)) + 0.05);
   });
 
