@@ -140,17 +140,13 @@ export function maxPool1d(x: tf.Tensor3D, size: number): MaxPool1dResult {
   const [batch, length, channels] = x.shape;
   const windows = Math.floor(length / size);
   if (windows === 0) throw new Error(`maxPool1d: length ${length} is shorter than one window of ${size}`);
-  const indices = tf.tidy(() => {
+  return tf.tidy(() => {
     const grouped = tf.slice(x, [0, 0, 0], [batch, windows * size, channels]).reshape([batch, windows, size, channels]);
-    const offsets = tf.argMax(grouped, 2);
-    return offsets.add(tf.range(0, windows * size, size, 'int32').reshape([1, windows, 1])) as tf.Tensor3D;
-  });
-  const y = tf.tidy(() => {
-    const grouped = tf.slice(x, [0, 0, 0], [batch, windows * size, channels]).reshape([batch, windows, size, channels]);
+    const indices = tf.argMax(grouped, 2).add(tf.range(0, windows * size, size, 'int32').reshape([1, windows, 1])) as tf.Tensor3D;
     // Multiplying by the argmax mask (instead of tf.max) sends the gradient to one position per window.
-    return tf.sum(grouped.mul(windowMask(indices, size)), 2) as tf.Tensor3D;
+    const y = tf.sum(grouped.mul(windowMask(indices, size)), 2) as tf.Tensor3D;
+    return { y, indices };
   });
-  return { y, indices };
 }
 
 /** The one-hot window mask `[batch, windows, size, channels]` of pooling `indices` `[batch, windows, channels]`. */
