@@ -6,7 +6,7 @@ import { checkCorruption, corrupt } from '../data/corruption';
 import { sumSquaredError } from '../losses';
 import type { BatchNormLayer } from '../nn/batch-norm';
 import { applyBatchNorm, createBatchNorm } from '../nn/batch-norm';
-import { glorot } from '../nn/conv';
+import { createBias, createKernel } from '../nn/conv';
 import { conv1dPadded, conv1dTranspose, maxPool1d, maxUnpool1d } from '../nn/conv1d';
 import type { DenseLayer, NamedVariable } from '../nn/dense';
 import { applyDense, createDense, flattenInput, uniqueScope } from '../nn/dense';
@@ -133,24 +133,16 @@ export class ConvAutoencoder1d implements RepresentationModel {
     const scope = uniqueScope(this.name);
     const registry: NamedVariable[] = [];
     const state: NamedVariable[] = [];
-    const kernelVariable = (shape3: [number, number, number], fanIn: number, fanOut: number, name: string) => {
-      const values = glorot(shape3[0] * shape3[1] * shape3[2], fanIn, fanOut, random);
-      const v = tf.tidy(() => tf.variable(tf.tensor3d(values, shape3), true, `${scope}/${name}/w`));
-      registry.push({ name: `${name}/w`, variable: v });
-      return v;
-    };
     const block = (filter: tf.Variable, outChannels: number, stride: number, pad: number, name: string, norm: boolean): Block => {
       if (norm) return { filter, norm: createBatchNorm(outChannels, scope, `${name}/bn`, registry, state), stride, padding: pad };
-      const bias = tf.tidy(() => tf.variable(tf.zeros([outChannels]), true, `${scope}/${name}/b`));
-      registry.push({ name: `${name}/b`, variable: bias });
-      return { filter, bias, stride, padding: pad };
+      return { filter, bias: createBias(outChannels, scope, name, registry), stride, padding: pad };
     };
     const ks = full.kernelSize;
     const half = (ks - 1) / 2;
     const chans = [channels, ...full.filters];
     this.encoder = full.filters.map((out, i) => {
       const k = i === 0 ? firstKernel : ks;
-      const w = kernelVariable([k, chans[i], out], k * chans[i], k * out, `encoder/${i}`);
+      const w = createKernel([k, chans[i], out], k * chans[i], k * out, random, scope, `encoder/${i}`, registry);
       return block(w, out, i === 0 ? firstStride : 1, i === 0 ? padding : half, `encoder/${i}`, full.batchNorm);
     });
     const mapSize = this.codeMapShape[0] * this.codeMapShape[1];
@@ -160,7 +152,7 @@ export class ConvAutoencoder1d implements RepresentationModel {
     this.decoder = full.filters.map((_, j) => {
       const i = full.filters.length - 1 - j;
       const k = i === 0 ? firstKernel : ks;
-      const w = kernelVariable([k, chans[i], chans[i + 1]], k * chans[i + 1], k * chans[i], `decoder/${j}`);
+      const w = createKernel([k, chans[i], chans[i + 1]], k * chans[i + 1], k * chans[i], random, scope, `decoder/${j}`, registry);
       return block(w, chans[i], i === 0 ? firstStride : 1, i === 0 ? padding : half, `decoder/${j}`, i > 0 && full.batchNorm);
     });
     this.namedVariables = registry;

@@ -34,18 +34,31 @@ export interface ConvTransposeLayer {
 }
 
 /** Glorot-uniform values for a kernel with the given fans (as Keras: receptive field x channels). */
-export function glorot(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
+function glorot(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const w = new Float32Array(count);
   for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;
   return w;
 }
 
-function makeVariables(shape: [number, number, number, number], fanIn: number, fanOut: number, biasSize: number, random: Random, scope: string, name: string, registry: NamedVariable[]) {
+/** A kernel variable of any `shape` with Glorot-uniform values from `random`, registered as `name/w`. */
+export function createKernel(shape: number[], fanIn: number, fanOut: number, random: Random, scope: string, name: string, registry: NamedVariable[]): tf.Variable {
   const values = glorot(shape.reduce((a, b) => a * b, 1), fanIn, fanOut, random);
-  const filter = tf.tidy(() => tf.variable(tf.tensor4d(values, shape), true, `${scope}/${name}/w`));
-  const bias = tf.tidy(() => tf.variable(tf.zeros([biasSize]), true, `${scope}/${name}/b`));
-  registry.push({ name: `${name}/w`, variable: filter }, { name: `${name}/b`, variable: bias });
+  const kernel = tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${scope}/${name}/w`));
+  registry.push({ name: `${name}/w`, variable: kernel });
+  return kernel;
+}
+
+/** A zero bias variable of `size`, registered as `name/b`. */
+export function createBias(size: number, scope: string, name: string, registry: NamedVariable[]): tf.Variable {
+  const bias = tf.tidy(() => tf.variable(tf.zeros([size]), true, `${scope}/${name}/b`));
+  registry.push({ name: `${name}/b`, variable: bias });
+  return bias;
+}
+
+function makeVariables(shape: [number, number, number, number], fanIn: number, fanOut: number, biasSize: number, random: Random, scope: string, name: string, registry: NamedVariable[]) {
+  const filter = createKernel(shape, fanIn, fanOut, random, scope, name, registry);
+  const bias = createBias(biasSize, scope, name, registry);
   return { filter, bias };
 }
 

@@ -40,8 +40,9 @@ export function checkMatchesModel(checkpoint: LoadedCheckpoint, model: Trainable
   if (saved !== wanted) {
     throw new Error(`checkpoint ${source} was written for config ${saved}, this model has config ${wanted}`);
   }
-  const names = new Set(savedVariables(model).map((v) => `${prefix}${v.name}`));
-  for (const { name, variable } of savedVariables(model)) {
+  const variables = savedVariables(model);
+  const names = new Set(variables.map((v) => `${prefix}${v.name}`));
+  for (const { name, variable } of variables) {
     const t = checkpoint.tensors.get(`${prefix}${name}`);
     if (t === undefined) throw new Error(`checkpoint ${source} has no variable ${name}`);
     if (t.shape.join(',') !== variable.shape.join(',')) {
