@@ -164,7 +164,7 @@ function tryVenv(venv) {
 
 function tryDebian() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !fs.existsSync('/usr/bin/apt-get')) return null;
+  if (!isRoot || process.env.REPLEARN_NO_APT === '1' || !fs.existsSync('/usr/bin/apt-get')) return null;
   const python = '/usr/bin/python3';
   let versions = probeVersions(python);
   if (!(versions && versions.nbconvert && versions.nbclient && versions.jupyter_client)) {

@@ -5,9 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureChromium } from './browser.mjs';
 import { root } from './setup.mjs';
 
-const slow = new Set(['notebooks.test.ts', 'html-export.browser.test.ts', 'jupyterlab.browser.test.ts']);
+const browserSuites = new Set(['html-export.browser.test.ts', 'jupyterlab.browser.test.ts']);
+const slow = new Set(['notebooks.test.ts', ...browserSuites]);
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -21,6 +23,12 @@ const unitOnly = process.argv.includes('--unit');
 const files = findTests(path.join(root, 'test'))
   .filter((file) => !(unitOnly && slow.has(path.basename(file))))
   .sort();
+// The browser suites need Chromium: found, or installed as root on Debian (scripts/browser.mjs). Where
+// neither works, the set-up says what to install and those suites fail with the same line.
+if (files.some((file) => browserSuites.has(path.basename(file)))) {
+  const browser = ensureChromium((m) => console.log(`[setup] ${m}`));
+  if (browser.path === null) console.error(`[setup] ${browser.reason}`);
+}
 // tsx strips types without checking them: type-check the library and the tests first.
 const typecheck = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'test')], { cwd: root, stdio: 'inherit' });
 if (typecheck.status !== 0) {
