@@ -11,7 +11,7 @@ export interface TrainBatch {
 export interface LossOptions {
   /** True in training (noise and corruption on), false in evaluation. Default false. */
   training?: boolean;
-  /** Number of updates before this one, from the trainer; seeds training noise. */
+  /** In training, the trainer's number of updates before this one; in evaluation, the batch's index. Seeds any noise. */
   step?: number;
 }
 

@@ -5,7 +5,7 @@ import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
 import type { Activation, DenseLayer, NamedVariable } from '../nn/dense';
 import { activate, applyDense, applyStack, checkActivation, createDense, flattenInput, uniqueScope } from '../nn/dense';
 import type { ReconstructionLoss } from './dense-autoencoder';
-import type { LossTerms, RepresentationModel, TrainBatch } from './model';
+import type { LossOptions, LossTerms, RepresentationModel, TrainBatch } from './model';
 
 /** Config of `Vae`. */
 export interface VaeConfig {
@@ -30,7 +30,9 @@ export interface VaeConfig {
  * mean and log-variance of a diagonal Gaussian q(z|x), a code is sampled with the
  * reparameterisation z = mu + exp(logVar / 2) * eps, and the loss is the negative ELBO:
  * reconstruction (summed over features) + beta * KL(q(z|x) || N(0, I)), both batch-means.
- * The noise eps comes from the model's own seeded generator, so a seed fixes a run on every backend.
+ * The noise eps of the loss is drawn from the seed and the trainer's step (`mixSeed(seed, step)`), so
+ * a resumed run draws what an uninterrupted one draws, and calling `encode` (which samples from a
+ * generator of its own) between epochs leaves training unchanged.
  */
 export class Vae implements RepresentationModel {
   readonly name = 'vae';
@@ -41,7 +43,10 @@ export class Vae implements RepresentationModel {
   private readonly mean: DenseLayer;
   private readonly logVar: DenseLayer;
   private readonly decoder: DenseLayer[];
+  /** The generator of `encode`'s samples; the loss never draws from it. */
   private readonly noise: Random;
+  /** computeLoss calls without a step so far: their noise then follows this count. */
+  private calls = 0;
 
   constructor(config: VaeConfig) {
     const full: Required<VaeConfig> = {
@@ -83,10 +88,10 @@ export class Vae implements RepresentationModel {
     });
   }
 
-  /** Standard normal noise `[rows, latentDim]` from the model's generator. */
-  private sampleNoise(rows: number): tf.Tensor2D {
+  /** Standard normal noise `[rows, latentDim]` from `random`. */
+  private sampleNoise(rows: number, random: Random): tf.Tensor2D {
     const eps = new Float32Array(rows * this.config.latentDim);
-    for (let i = 0; i < eps.length; i++) eps[i] = this.noise.normal();
+    for (let i = 0; i < eps.length; i++) eps[i] = random.normal();
     return tf.tensor2d(eps, [rows, this.config.latentDim]);
   }
 
@@ -94,7 +99,7 @@ export class Vae implements RepresentationModel {
   encode(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const { mean, logVar } = this.posterior(x);
-      return mean.add(logVar.mul(0.5).exp().mul(this.sampleNoise(mean.shape[0])));
+      return mean.add(logVar.mul(0.5).exp().mul(this.sampleNoise(mean.shape[0], this.noise)));
     });
   }
 
@@ -120,12 +125,20 @@ export class Vae implements RepresentationModel {
     return tf.tidy(() => this.decode(this.embed(x)).reshape(x.shape));
   }
 
-  /** `{ total, reconstruction, kl }`: the negative ELBO (with beta) and its two terms, batch-means, one sample of z per example. */
-  computeLoss(batch: TrainBatch): LossTerms {
+  /**
+   * `{ total, reconstruction, kl }`: the negative ELBO (with beta) and its two terms, batch-means, one
+   * sample of z per example. The noise is a function of the seed and `options.step` (the trainer's
+   * update count in training, the batch's index in evaluation), so the same step draws the same eps;
+   * without a step, the count of such calls stands in for it.
+   */
+  computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
+    const step = options.step ?? this.calls;
+    if (options.step === undefined) this.calls += 1;
+    const seed = options.training === true ? mixSeed(this.config.seed, step) : mixSeed(this.config.seed, step, 1);
     return tf.tidy(() => {
       const x = flattenInput(batch.x, this.config.inputDim, `${this.name}.computeLoss`);
       const { mean, logVar } = this.posterior(x);
-      const z = mean.add<tf.Tensor2D>(logVar.mul(0.5).exp().mul(this.sampleNoise(x.shape[0])));
+      const z = mean.add<tf.Tensor2D>(logVar.mul(0.5).exp().mul(this.sampleNoise(x.shape[0], new Random(seed))));
       const logits = this.decodeLogits(z);
       const reconstruction = this.config.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, logits).mul<tf.Scalar>(0.5);
       // KL(N(mu, sigma^2) || N(0, 1)) = -1/2 sum(1 + log sigma^2 - mu^2 - sigma^2), in closed form.

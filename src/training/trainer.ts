@@ -149,10 +149,13 @@ export async function evaluateLoss(
   const toBatch = options.toBatch ?? defaultToBatch;
   let names: string[] | undefined;
   let sum: tf.Tensor1D | undefined;
+  let index = 0;
   for (const hb of batchesOf(dataset, { batchSize: options.batchSize ?? 1024, shuffle: false })) {
+    // The batch's index seeds any noise the loss draws (a VAE's eps), so an evaluation is a function of the weights.
+    const step = index++;
     const next = tf.tidy(() => {
       const batch = toBatch(hb, dataset.featureShape);
-      const terms = regularizedLoss(model, batch, false, options.l2 ?? 0);
+      const terms = regularizedLoss(model, batch, false, options.l2 ?? 0, step);
       names ??= Object.keys(terms);
       const stacked = tf.stack((names ?? []).map((n) => terms[n])).mul(hb.size) as tf.Tensor1D;
       disposeBatch(batch);
