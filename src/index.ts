@@ -68,6 +68,8 @@ export type { BatchLog, EpochLog, LossValues, TrainCallbacks, TrainOptions, Trai
 export { embedDataset, embeddingColumn } from './latent/embed';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';
+export { dotCopyShare, singleDotImages } from './evaluation/copy-test';
+export type { DotImages } from './evaluation/copy-test';
 export { Pca } from './latent/pca';
 export type { PcaMethod, PcaOptions } from './latent/pca';
 export { symmetricEigen } from './latent/symmetric-eigen';
