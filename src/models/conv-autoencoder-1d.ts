@@ -30,6 +30,10 @@ export interface ConvAutoencoder1dConfig {
   kernelSize?: number;
   /** Max-pooling window (and stride) after each block. Default 2. */
   poolSize?: number;
+  /** Pooling window after each block, one per entry of `filters` (1: no pooling after that block); overrides `poolSize`. */
+  poolSizes?: readonly number[];
+  /** Padding of the later blocks' convolutions: `same` keeps the length, `valid` (none) shortens it by kernelSize - 1. Default `same`. */
+  padding?: 'same' | 'valid';
   /** Size of the dense code. Default 32. */
   latentDim?: number;
   /** Batch norm after each convolution but the last transposed one. Default true. */
@@ -40,7 +44,7 @@ export interface ConvAutoencoder1dConfig {
   seed: number;
 }
 
-type Resolved = Required<Omit<ConvAutoencoder1dConfig, 'corruption'>> & { corruption?: Corruption };
+type Resolved = Required<Omit<ConvAutoencoder1dConfig, 'corruption' | 'poolSize'>> & { corruption?: Corruption };
 
 /** A convolution (filter `[kernel, in, out]`) or transposed convolution (filter `[kernel, out, in]`) with its optional bias and batch norm. */
 interface Block {
@@ -55,7 +59,7 @@ interface Block {
 export interface Encoding1d {
   /** Codes `[batch, latentDim]`. */
   readonly z: tf.Tensor2D;
-  /** The pooling argmax indices of each block, outermost first: int32 `[batch, windows, channels]`. */
+  /** The pooling argmax indices of each block that pools (window > 1), outermost first: int32 `[batch, windows, channels]`. */
   readonly indices: tf.Tensor3D[];
 }
 
@@ -80,6 +84,8 @@ export class ConvAutoencoder1d implements RepresentationModel {
   readonly frames: number;
   /** Length and channels of the last pooled feature map. */
   readonly codeMapShape: readonly [number, number];
+  /** Each block's length after its convolution (before pooling), outermost first. */
+  readonly blockLengths: readonly number[];
   private readonly inputSize: number;
   private readonly encoder: Block[];
   private readonly decoder: Block[];
@@ -104,14 +110,22 @@ export class ConvAutoencoder1d implements RepresentationModel {
       firstStride,
       firstPadding: padding,
       kernelSize: checkPositiveInt(config.kernelSize ?? 3, 'kernelSize'),
-      poolSize: checkPositiveInt(config.poolSize ?? 2, 'poolSize'),
+      poolSizes: [],
+      padding: config.padding ?? 'same',
       latentDim: checkPositiveInt(config.latentDim ?? 32, 'latentDim'),
       batchNorm: config.batchNorm ?? true,
       seed: config.seed,
     };
     if (config.corruption !== undefined) full.corruption = { ...checkCorruption(config.corruption) };
     if (full.filters.length === 0) throw new Error('filters must name at least one block, e.g. [16, 32]');
-    if (full.kernelSize % 2 === 0) throw new Error(`kernelSize must be odd (same padding), got ${full.kernelSize}`);
+    if (full.padding !== 'same' && full.padding !== 'valid') throw new Error(`padding must be same|valid, got "${String(full.padding)}"`);
+    if (full.padding === 'same' && full.kernelSize % 2 === 0) throw new Error(`kernelSize must be odd (same padding), got ${full.kernelSize}`);
+    if (config.poolSizes !== undefined && config.poolSize !== undefined) throw new Error('give poolSize or poolSizes, not both');
+    const poolSize = checkPositiveInt(config.poolSize ?? 2, 'poolSize');
+    full.poolSizes = (config.poolSizes ?? full.filters.map(() => poolSize)).map((p, i) => checkPositiveInt(p, `poolSizes[${i}]`));
+    if (full.poolSizes.length !== full.filters.length) {
+      throw new Error(`poolSizes must have one window per block (${full.filters.length}), got ${full.poolSizes.length}`);
+    }
     const [length, channels] = full.inputShape;
     const frames = Math.floor((length + 2 * padding - firstKernel) / firstStride) + 1;
     if (frames < 1 || (frames - 1) * firstStride + firstKernel - 2 * padding !== length) {
@@ -120,14 +134,23 @@ export class ConvAutoencoder1d implements RepresentationModel {
           `from which its transposed convolution cannot restore length ${length}; choose a length with (length + 2 * padding - kernel) divisible by the stride`,
       );
     }
-    const factor = full.poolSize ** full.filters.length;
-    if (frames % factor !== 0) {
-      throw new Error(`inputShape [${length}, ${channels}]: ${frames} frames after the first convolution must be divisible by ${factor} (pool ${full.poolSize}, ${full.filters.length} blocks)`);
-    }
+    // Each block's length after its convolution; pooling keeps whole windows (a remainder is dropped, and unpooling gives it back as zeros).
+    const blockLengths: number[] = [];
+    let current = frames;
+    full.filters.forEach((_, i) => {
+      const convolved = i === 0 || full.padding === 'same' ? current : current - full.kernelSize + 1;
+      const pooled = Math.floor(convolved / full.poolSizes[i]);
+      if (pooled < 1) {
+        throw new Error(`inputShape [${length}, ${channels}] is too short: block ${i} gets ${current} frames, ${convolved} after its convolution, fewer than its pooling window of ${full.poolSizes[i]}`);
+      }
+      blockLengths.push(convolved);
+      current = pooled;
+    });
     this.config = full;
     this.frames = frames;
+    this.blockLengths = blockLengths;
     this.inputSize = length * channels;
-    this.codeMapShape = [frames / factor, full.filters[full.filters.length - 1]];
+    this.codeMapShape = [current, full.filters[full.filters.length - 1]];
 
     const random = new Random(full.seed);
     const scope = uniqueScope(this.name);
@@ -138,7 +161,7 @@ export class ConvAutoencoder1d implements RepresentationModel {
       return { filter, bias: createBias(outChannels, scope, name, registry), stride, padding: pad };
     };
     const ks = full.kernelSize;
-    const half = (ks - 1) / 2;
+    const half = full.padding === 'same' ? (ks - 1) / 2 : 0;
     const chans = [channels, ...full.filters];
     this.encoder = full.filters.map((out, i) => {
       const k = i === 0 ? firstKernel : ks;
@@ -164,6 +187,14 @@ export class ConvAutoencoder1d implements RepresentationModel {
     return this.config.latentDim;
   }
 
+  /**
+   * Bits per signal that the pooling indices pass from the encoder to the decoder beside the code:
+   * log2(window) for each pooled value of each channel.
+   */
+  get indexBits(): number {
+    return this.config.poolSizes.reduce((bits, size, i) => bits + Math.floor(this.blockLengths[i] / size) * this.config.filters[i] * Math.log2(size), 0);
+  }
+
   private asSignal(x: tf.Tensor, what: string): tf.Tensor3D {
     return flattenInput(x, this.inputSize, `${this.name}.${what}`, this.config.inputShape).reshape([x.shape[0], ...this.config.inputShape]);
   }
@@ -180,10 +211,13 @@ export class ConvAutoencoder1d implements RepresentationModel {
         trace?.(`encoder/${i}/bn`, 'BatchNorm', h, [b.norm.gamma, b.norm.beta]);
       }
       h = tf.relu(h);
-      const pooled = maxPool1d(h, this.config.poolSize);
-      h = pooled.y;
-      indices.push(pooled.indices);
-      trace?.(`encoder/${i}/pool`, `MaxPool1d ${this.config.poolSize} (indices kept)`, h);
+      const size = this.config.poolSizes[i];
+      if (size > 1) {
+        const pooled = maxPool1d(h, size);
+        h = pooled.y;
+        indices.push(pooled.indices);
+        trace?.(`encoder/${i}/pool`, `MaxPool1d ${size} (indices kept)`, h);
+      }
     });
     const z = applyDense(this.toCode, h.reshape([h.shape[0], -1]) as tf.Tensor2D);
     trace?.('encoder/code', 'Dense', z, [this.toCode.weight, this.toCode.bias]);
@@ -195,21 +229,28 @@ export class ConvAutoencoder1d implements RepresentationModel {
       throw new Error(`${this.name}.decode: expected z of shape [batch, ${this.latentDim}], got [${z.shape.join(', ')}]`);
     }
     const n = this.encoder.length;
-    if (indices !== undefined && indices.length !== n) throw new Error(`${this.name}.decode: expected ${n} index tensors (one per block), got ${indices.length}`);
+    const pooling = this.config.poolSizes.filter((size) => size > 1).length;
+    if (indices !== undefined && indices.length !== pooling) {
+      throw new Error(`${this.name}.decode: expected ${pooling} index tensors (one per pooling block), got ${indices.length}`);
+    }
     const batch = z.shape[0];
     const flat = applyDense(this.fromCode, z);
     trace?.('decoder/code', 'Dense', flat, [this.fromCode.weight, this.fromCode.bias]);
     let h = flat.reshape([batch, ...this.codeMapShape]) as tf.Tensor3D;
     this.decoder.forEach((b, j) => {
       const i = n - 1 - j;
-      const windows = h.shape[1];
-      const size = this.config.poolSize;
-      const idx = indices?.[i] ?? tf.tile(tf.range(0, windows * size, size, 'int32').reshape([1, windows, 1]), [batch, 1, h.shape[2]]);
-      if (idx.shape.join(',') !== h.shape.join(',')) {
-        throw new Error(`${this.name}.decode: indices[${i}] must have shape [${h.shape.join(', ')}], got [${idx.shape.join(', ')}]`);
+      const size = this.config.poolSizes[i];
+      if (size > 1) {
+        // The position of block i's indices among the pooling blocks' ones.
+        const slot = this.config.poolSizes.slice(0, i).filter((s) => s > 1).length;
+        const windows = h.shape[1];
+        const idx = indices?.[slot] ?? tf.tile(tf.range(0, windows * size, size, 'int32').reshape([1, windows, 1]), [batch, 1, h.shape[2]]);
+        if (idx.shape.join(',') !== h.shape.join(',')) {
+          throw new Error(`${this.name}.decode: indices[${slot}] must have shape [${h.shape.join(', ')}], got [${idx.shape.join(', ')}]`);
+        }
+        h = maxUnpool1d(h, idx as tf.Tensor3D, size, this.blockLengths[i]);
+        trace?.(`decoder/${j}/unpool`, `MaxUnpool1d ${size}`, h);
       }
-      h = maxUnpool1d(h, idx as tf.Tensor3D, size);
-      trace?.(`decoder/${j}/unpool`, `MaxUnpool1d ${size}`, h);
       h = conv1dTranspose(h, b.filter as tf.Tensor3D, { stride: b.stride, padding: b.padding });
       if (b.bias !== undefined) h = h.add(b.bias);
       trace?.(`decoder/${j}`, i === 0 ? `ConvTranspose1d k${b.filter.shape[0]} s${b.stride}` : `ConvTranspose1d k${b.filter.shape[0]}`, h, b.bias === undefined ? [b.filter] : [b.filter, b.bias]);

@@ -42,6 +42,50 @@ describe('ConvAutoencoder1d', () => {
     m.dispose();
   });
 
+  it("builds the lecture's signal model: 32,000 samples, an unpadded stem, four blocks (32, 32, 64, 64), three pools of 4, valid convolutions, a 1,024 code", () => {
+    const m = new ConvAutoencoder1d({ inputShape: [32000, 1], filters: [32, 32, 64, 64], firstKernel: 80, firstStride: 16, firstPadding: 0, poolSizes: [4, 4, 4, 1], padding: 'valid', latentDim: 1024, seed: 1 });
+    // (32000 - 80) / 16 + 1 = 1996 frames; pool 499; valid conv 497, pool 124; conv 122, pool 30; conv 28.
+    assert.equal(m.frames, 1996);
+    assert.deepEqual(m.blockLengths, [1996, 497, 122, 28]);
+    assert.deepEqual(m.codeMapShape, [28, 64]);
+    const convs = 80 * 32 + 64 + (3 * 32 * 32 + 64) + (3 * 32 * 64 + 128) + (3 * 64 * 64 + 128);
+    const dense = 28 * 64 * 1024 + 1024 + (1024 * 28 * 64 + 28 * 64);
+    const transposed = 3 * 64 * 64 + 128 + (3 * 32 * 64 + 64) + (3 * 32 * 32 + 64) + (80 * 32 + 1);
+    assert.equal(convs + dense + transposed, 3_721_601);
+    assert.equal(paramCount(m), 3_721_601);
+    const rows = m.summary();
+    assert.equal(rows.reduce((sum, r) => sum + r.params, 0), 3_721_601);
+    const shape = (layer: string) => rows.find((r) => r.layer === layer)?.outputShape;
+    assert.deepEqual(shape('encoder/2/pool'), [30, 64]);
+    assert.equal(shape('encoder/3/pool'), undefined, 'the last block does not pool');
+    assert.deepEqual(shape('decoder/1/unpool'), [122, 64]);
+    assert.deepEqual(shape('decoder/3'), [32000, 1]);
+    // Two bits (a window of 4) per pooled value and channel: 499*32 + 124*32 + 30*64 values.
+    assert.equal(m.indexBits, 2 * (499 * 32 + 124 * 32 + 30 * 64));
+    m.dispose();
+  });
+
+  it('with valid padding, uneven pools and a block without pooling, round-trips shapes, decodes without indices and learns', async () => {
+    const config: ConvAutoencoder1dConfig = { inputShape: [124, 1], filters: [4, 6, 6], firstKernel: 8, firstStride: 4, firstPadding: 0, poolSizes: [2, 2, 1], padding: 'valid', latentDim: 3, seed: 2 };
+    const m = new ConvAutoencoder1d(config);
+    assert.deepEqual(m.blockLengths, [30, 13, 4]);
+    assert.deepEqual(m.codeMapShape, [4, 6]);
+    const x = tf.tensor3d(makeSignals({ count: 8, length: 124, noise: 0.05, seed: 3 }).x, [8, 124, 1]);
+    const e = m.encodeWithIndices(x);
+    assert.deepEqual(e.indices.map((t) => t.shape), [[8, 15, 4], [8, 6, 6]]);
+    assert.deepEqual(m.decode(e.z, e.indices).shape, [8, 124, 1]);
+    assert.deepEqual(m.decode(e.z).shape, [8, 124, 1]);
+    assert.throws(() => m.decode(e.z, e.indices.slice(0, 1)), /expected 2 index tensors \(one per pooling block\), got 1/);
+    const optimizer = tf.train.adam(0.01);
+    const loss = () => m.computeLoss({ x }, { training: true, step: 0 }).total;
+    const first = loss().dataSync()[0];
+    for (let i = 0; i < 60; i++) optimizer.minimize(loss, false, m.trainableVariables as tf.Variable[]);
+    assert.ok(loss().dataSync()[0] < 0.5 * first, `loss ${first} -> ${loss().dataSync()[0]}`);
+    tf.dispose([x, e.z, ...e.indices]);
+    optimizer.dispose();
+    m.dispose();
+  });
+
   it('encodes, decodes with and without the pooling indices, and reconstructs in the input shape', () => {
     const m = new ConvAutoencoder1d(small);
     const x = tf.randomNormal([5, 64, 1], 0, 1, 'float32', 2);
@@ -133,7 +177,15 @@ describe('ConvAutoencoder1d', () => {
   });
 
   it('rejects lengths the stem cannot invert and bad configs with the values named', () => {
-    assert.throws(() => new ConvAutoencoder1d({ inputShape: [2000, 1], seed: 1 }), /gives 125 frames, from which its transposed convolution cannot restore length 2000|divisible by 4/);
+    assert.throws(() => new ConvAutoencoder1d({ ...small, poolSize: 2, poolSizes: [2, 2] }), /give poolSize or poolSizes, not both/);
+    assert.throws(() => new ConvAutoencoder1d({ ...small, poolSizes: [2] }), /poolSizes must have one window per block \(2\), got 1/);
+    assert.throws(() => new ConvAutoencoder1d({ ...small, padding: 'full' as 'same' }), /padding must be same\|valid, got "full"/);
+    assert.throws(() => new ConvAutoencoder1d({ ...small, poolSizes: [2, 16] }), /too short: block 1 gets 8 frames, 8 after its convolution, fewer than its pooling window of 16/);
+    // 125 frames pool to 62 (the last frame dropped, and given back as zero by unpooling), then 31.
+    const odd = new ConvAutoencoder1d({ inputShape: [2000, 1], seed: 1 });
+    assert.deepEqual([odd.blockLengths, odd.codeMapShape], [[125, 62], [31, 32]]);
+    assert.deepEqual(odd.summary().find((r) => r.layer === 'decoder/1')?.outputShape, [2000, 1]);
+    odd.dispose();
     assert.throws(() => new ConvAutoencoder1d({ inputShape: [2050, 1], seed: 1 }), /cannot restore length 2050/);
     assert.throws(() => new ConvAutoencoder1d({ inputShape: [2048, 1], firstKernel: 81, seed: 1 }), /firstPadding must be an integer >= 0, got 32.5 \(firstKernel - firstStride is odd: set it\)/);
     assert.throws(() => new ConvAutoencoder1d({ inputShape: [2048, 1], kernelSize: 4, seed: 1 }), /kernelSize must be odd/);
@@ -141,7 +193,7 @@ describe('ConvAutoencoder1d', () => {
     const m = new ConvAutoencoder1d(small);
     assert.throws(() => m.encode(tf.zeros([2, 63, 1])), /expected x of shape \[batch, 64, 1\] \(or 64 values per example\), got \[2, 63, 1\]/);
     assert.throws(() => m.decode(tf.zeros([2, 4])), /expected z of shape \[batch, 3\], got \[2, 4\]/);
-    assert.throws(() => m.decode(tf.zeros([2, 3]), []), /expected 2 index tensors \(one per block\), got 0/);
+    assert.throws(() => m.decode(tf.zeros([2, 3]), []), /expected 2 index tensors \(one per pooling block\), got 0/);
     m.dispose();
   });
 });
