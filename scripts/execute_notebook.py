@@ -5,12 +5,19 @@ succeeded or not (a failed run keeps the outputs up to the failing cell), and a 
 naming the failing cell. tslab reports a failing cell through the execute reply's status, not
 an error output, so the reply is what is checked.
 
+tslab publishes no execute_input message, from which nbclient takes a cell's prompt number, so
+the code cells are numbered here in execution order, 1, 2, ..., as a run in JupyterLab numbers
+them. The HTML export carries KaTeX (from node_modules, fonts inlined) once, so the formulas in
+the prose render when the file is opened offline.
+
 Usage: python execute_notebook.py NOTEBOOK OUTDIR RESULT_JSON --timeout SECONDS
 """
 
 import argparse
+import base64
 import json
 import os
+import re
 import sys
 import time
 
@@ -29,11 +36,57 @@ def cell_stderr(cell):
     return "".join(texts).strip()
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KATEX_DIST = os.path.join(ROOT, "node_modules", "katex", "dist")
+# One @font-face source list of katex.min.css: woff2, then the woff and ttf fallbacks.
+FONT_SOURCES = re.compile(r'src:url\(fonts/([\w-]+)\.woff2\) format\("woff2"\)(?:,url\(fonts/[\w-]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\))*')
+
+
+def number_cell(cell, count):
+    """Gives a code cell, and any execute_result among its outputs, the prompt number `count`."""
+    cell["execution_count"] = count
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "execute_result":
+            output["execution_count"] = count
+
+
+def inline_script(text):
+    # Only "</script" can end an inline script early.
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def katex_assets(dist=KATEX_DIST):
+    """KaTeX for the HTML export: its stylesheet with every font inlined as a woff2 data URL (the
+    fallback formats dropped), its script, and its auto-render extension."""
+    from markupsafe import Markup
+
+    def read(name):
+        path = os.path.join(dist, name)
+        if not os.path.isfile(path):
+            raise RuntimeError("KaTeX is missing: %s does not exist (run npm install in %s)" % (path, ROOT))
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+
+    def inline_font(match):
+        with open(os.path.join(dist, "fonts", match.group(1) + ".woff2"), "rb") as handle:
+            data = base64.b64encode(handle.read()).decode("ascii")
+        return 'src:url(data:font/woff2;base64,%s) format("woff2")' % data
+
+    css = FONT_SOURCES.sub(inline_font, read("katex.min.css"))
+    if "url(fonts/" in css:
+        raise RuntimeError("katex.min.css has a font source the export cannot inline: %s" % css[css.index("url(fonts/") :][:120])
+    return {
+        "css": Markup(css),
+        "js": Markup(inline_script(read("katex.min.js"))),
+        "auto_render": Markup(inline_script(read(os.path.join("contrib", "auto-render.min.js")))),
+    }
+
+
 def export_html(nb, path, template_dir):
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(extra_template_basedirs=[template_dir], template_name="replearn")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"replearn_katex": katex_assets()})
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(body)
 
@@ -58,12 +111,20 @@ def main():
     result = {"notebook": name, "status": "ok", "cell": None, "message": None}
     started = time.time()
     index = -1
+    count = 0
     try:
         with client.setup_kernel():
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
-                client.execute_cell(cell, index)
+                if not cell.source.strip():  # JupyterLab sends no request for a blank cell: no number
+                    cell["execution_count"] = None
+                    continue
+                count += 1
+                try:
+                    client.execute_cell(cell, index)
+                finally:  # the failing cell keeps its number too
+                    number_cell(cell, count)
     except CellTimeoutError:
         result.update(status="timeout", message="cell ran past the per-cell timeout of %d s" % args.timeout)
     except DeadKernelError as error:

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { formulas, readNotebook, text as cellText } from './support/markdown-math';
 
 const dir = path.join(__dirname, '..', 'notebooks');
 const notebooks = fs.readdirSync(dir).filter((file) => file.endsWith('.ipynb')).sort();
@@ -74,4 +75,30 @@ describe('notebook format', () => {
       });
     });
   }
+});
+
+describe('the formulas in the notebooks\' prose', () => {
+  // KaTeX has no bundled types; this is the one call the check needs.
+  const katex = require('katex') as { renderToString(tex: string, options: { displayMode: boolean; throwOnError: boolean; strict: 'error' }): string };
+  
+  it('every $...$ and $$...$$ of a markdown cell is closed and renders with the KaTeX the HTML export ships (strict mode)', () => {
+    const problems: string[] = [];
+    let count = 0;
+    for (const file of notebooks) {
+      for (const cell of readNotebook(path.join(dir, file)).cells.filter((c) => c.cell_type === 'markdown')) {
+        const { found, prose } = formulas(cellText(cell.source));
+        if (prose.includes('$')) problems.push(`${file}: a $ that opens no formula, near "${prose.slice(Math.max(0, prose.indexOf('$') - 40), prose.indexOf('$') + 40)}"`);
+        for (const formula of found) {
+          count += 1;
+          try {
+            katex.renderToString(formula.tex, { displayMode: formula.display, throwOnError: true, strict: 'error' });
+          } catch (error) {
+            problems.push(`${file}: ${formula.tex}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(count > 0, 'the notebooks have formulas');
+  });
 });
