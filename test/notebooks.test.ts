@@ -87,7 +87,8 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.equal(lines.length, 1, 'one training run, one progress output');
     assert.match(lines[0], /^trained epochs 1-\d+ of \d+ in \d+s.*best validation loss \d/);
     const figures = displays('01-representation-learning').filter((d) => 'application/vnd.plotly.v1+json' in d);
-    assert.equal(figures.length, 4, 'engineered features, the layer before and after training, the loss curves');
+    assert.equal(figures.length, 5, 'engineered features, the layer before and after training, the loss curves, the confusion matrix');
+    assert.match(printed('01-representation-learning'), /most confused pair: \d and \d \(\d+ test digits\); rank correlation of centre distance and confusions over the 45 pairs: -?\d\.\d+/);
   });
 
   it('02 shows loss curves, a PNG reconstruction grid, the AE-versus-PCA table and the linear-AE angles', () => {
@@ -103,12 +104,14 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(progressLines('02-autoencoders').length >= 4, 'a progress line per training run');
   });
 
-  it('05 prints the lecture model\'s summary with 28,353 parameters and shows its figures and image grids', () => {
+  it('05 prints the lecture models\' summaries (28,353 and 3,721,601 parameters) and shows its figures and image grids', () => {
     const data = displays('05-convolutional-autoencoders');
     const tables = data.map((d) => String(d['text/plain'] ?? '')).filter((t) => t.includes('output shape'));
     assert.ok(tables.some((t) => /decoder\/output\s+Conv2D 3 same sigmoid\s+28 × 28 × 1\s+289/.test(t) && /total\s+28353/.test(t)), 'the lecture model summary');
     assert.ok(tables.some((t) => /decoder\/1\s+ConvTranspose1d k80 s16\s+2048 × 1/.test(t)), 'the 1-D model summary');
-    assert.equal(data.filter((d) => 'image/png' in d).length, 2, 'the reconstruction and denoising grids');
+    assert.equal(data.filter((d) => 'image/png' in d).length, 3, 'the reconstruction, single-dot and denoising grids');
+    assert.ok(tables.some((t) => /total\s+3721601/.test(t)), "the lecture's 1-D model summary");
+    assert.match(printed('05-convolutional-autoencoders'), /the lecture model rebuilds \d+% of the 25 single-dot images/);
     assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 4, 'two loss-curve figures and two signal figures');
     assert.match(printed('05-convolutional-autoencoders'), /nearest-centroid accuracy of the 32-number codes on the test signals: \d\.\d+ \(chance 0\.25\)/);
   });
