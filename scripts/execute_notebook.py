@@ -10,6 +10,17 @@ the code cells are numbered here in execution order, 1, 2, ..., as a run in Jupy
 them. The HTML export carries KaTeX (from node_modules, fonts inlined) once, so the formulas in
 the prose render when the file is opened offline.
 
+A promise that rejects with nobody awaiting it, or a timer callback that throws, does not fail the
+cell that started it in tslab (the kernel only prints it to its own stderr). A watcher installed
+in the kernel before the first cell records such errors with the index of the cell that started
+them (promises are tagged at creation through V8's promise hooks, timers when scheduled); a hidden
+request between cells, and one after the last, fails the notebook at that cell with the error.
+
+SIGTERM (and SIGINT) shut the kernel down before this process exits: the kernel runs in a session
+of its own, so a signal to this process's group alone would leave it running. The executed copy
+is still written, up to the interrupted cell, and every file is written under a temporary name and
+renamed into place, so a reader never sees half a file.
+
 Usage: python execute_notebook.py NOTEBOOK OUTDIR RESULT_JSON --timeout SECONDS
 """
 
@@ -18,12 +29,14 @@ import base64
 import json
 import os
 import re
+import signal
 import sys
 import time
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 
 
 def cell_stderr(cell):
@@ -34,6 +47,146 @@ def cell_stderr(cell):
         if output.get("output_type") == "error":
             texts.append("%s: %s" % (output.get("ename", ""), output.get("evalue", "")))
     return "".join(texts).strip()
+
+
+class Terminated(Exception):
+    """Raised in the main thread by the SIGTERM/SIGINT handler."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class KernelErrors(Exception):
+    """Errors the kernel recorded outside any cell's reply (unhandled rejections, uncaught exceptions)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        first = errors[0]
+        more = "" if len(errors) == 1 else " (and %d more)" % (len(errors) - 1)
+        super().__init__("%s started by this cell: %s%s" % (first["kind"], first["message"], more))
+
+
+# Installed once per kernel. Written as JavaScript run by an indirect eval (tslab type-checks the
+# TypeScript around it only), taking `require` from the cell wrapper tslab puts around each request.
+WATCH_JS = r"""(function (require) {
+  const g = globalThis;
+  if (g.__replearnWatch !== undefined) return;
+  const startedBy = new WeakMap();
+  const errors = [];
+  let cell = -1;
+  let timerCell;
+  require('v8').promiseHooks.onInit((promise, parent) => {
+    startedBy.set(promise, parent !== undefined && startedBy.has(parent) ? startedBy.get(parent) : cell);
+  });
+  const describe = (value) => {
+    if (value instanceof Error) return value.stack ?? String(value);
+    try { return require('util').inspect(value); } catch { return String(value); }
+  };
+  process.on('unhandledRejection', (reason, promise) => {
+    errors.push({ kind: 'an unhandled promise rejection', cell: startedBy.get(promise) ?? cell, message: describe(reason) });
+  });
+  process.on('uncaughtException', (error) => {
+    errors.push({ kind: 'an uncaught exception', cell: timerCell ?? cell, message: describe(error) });
+    timerCell = undefined;
+  });
+  for (const name of ['setTimeout', 'setInterval', 'setImmediate']) {
+    const original = g[name];
+    const wrapped = function (callback, ...rest) {
+      if (typeof callback !== 'function') return original.call(this, callback, ...rest);
+      const from = cell;
+      return original.call(this, function (...args) {
+        try { return callback.apply(this, args); } catch (error) { timerCell = from; throw error; }
+      }, ...rest);
+    };
+    Object.defineProperties(wrapped, Object.getOwnPropertyDescriptors(original));
+    g[name] = wrapped;
+  }
+  g.__replearnWatch = {
+    next(index) { const taken = errors.splice(0); cell = index; return JSON.stringify(taken); },
+  };
+})"""
+MARK = "@@replearn-watch@@"
+
+
+def hidden(client, code, timeout):
+    """Runs `code` in the kernel outside the notebook (no history, no cell); returns its stdout."""
+
+    async def run():
+        kc = client.kc
+        msg_id = kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        reply = None
+        idle = False
+        text = []
+        deadline = time.monotonic() + timeout
+        while reply is None or not idle:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CellTimeoutError("a hidden request to the kernel ran past %d s" % timeout)
+            if reply is None:
+                msg = await kc.get_shell_msg(timeout=left)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    reply = msg
+                continue
+            msg = await kc.get_iopub_msg(timeout=left)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                text.append(msg["content"].get("text", ""))
+            elif msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                idle = True
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("a hidden request to the kernel failed: %s" % "".join(text).strip())
+        return "".join(text)
+
+    return run_sync(run)()
+
+
+def watch_errors(client, next_index, timeout, settle=False):
+    """Checks the kernel's recorded errors, then tells it that cell `next_index` runs next."""
+    # A short wait lets a rejection still pending after the last cell arrive.
+    wait = "await new Promise<void>((resolve) => setTimeout(resolve, 100));\n" if settle else ""
+    out = hidden(client, '%sconsole.log("%s" + (globalThis as any).__replearnWatch.next(%d));' % (wait, MARK, next_index), timeout)
+    for line in out.splitlines():
+        if line.startswith(MARK):
+            errors = json.loads(line[len(MARK) :])
+            if errors:
+                raise KernelErrors(errors)
+            return
+    raise RuntimeError("the kernel's error watcher did not answer (got %r)" % out[:200])
+
+
+def kernel_process(client):
+    """The kernel's Popen, where the kernel manager exposes it (jupyter_client 7 and 8)."""
+    km = getattr(client, "km", None)
+    if km is None:
+        return None
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None) if provisioner is not None else None
+    return process if process is not None else getattr(km, "kernel", None)
+
+
+def stop_kernel(client):
+    """Ends the kernel's session (the kernel and anything it started) with SIGKILL; the kernel has
+    already been asked nicely by the time this runs, or there is no time to ask."""
+    process = kernel_process(client)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def write_atomic(path, write):
+    """Calls write(temporary_path), then renames the temporary file to `path`."""
+    temporary = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,6 +251,7 @@ def main():
     parser.add_argument("result")
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--kernel", default="tslab")
+    parser.add_argument("--kernel-pid-file", default=None, help="where to write the kernel's PID once it runs")
     args = parser.parse_args()
 
     name = os.path.splitext(os.path.basename(args.notebook))[0]
@@ -112,19 +266,48 @@ def main():
     started = time.time()
     index = -1
     count = 0
+    kernel = None
+    stopping = []
+
+    def on_signal(signum, _frame):
+        first = not stopping
+        stopping.append(signum)
+        if kernel is not None and kernel.poll() is None:
+            try:  # tslab has no SIGTERM handler: this ends it at once, whatever its cell is doing
+                os.killpg(kernel.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if first:
+            raise Terminated(signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         with client.setup_kernel():
+            kernel = kernel_process(client)
+            if kernel is not None and args.kernel_pid_file:
+                write_atomic(args.kernel_pid_file, lambda path: open(path, "w").write(str(kernel.pid)))
+            hidden(client, "(0, eval)(%s)(require);" % json.dumps(WATCH_JS), args.timeout)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
                 if not cell.source.strip():  # JupyterLab sends no request for a blank cell: no number
                     cell["execution_count"] = None
                     continue
+                watch_errors(client, index, args.timeout)
                 count += 1
                 try:
                     client.execute_cell(cell, index)
                 finally:  # the failing cell keeps its number too
                     number_cell(cell, count)
+            watch_errors(client, -1, args.timeout, settle=True)
+    except Terminated as error:
+        result.update(status="terminated", message="stopped by %s; the kernel was shut down" % error)
+    except KernelErrors as error:
+        starter = error.errors[0]["cell"]
+        if 0 <= starter < len(nb.cells):
+            index = starter
+        result.update(status="failed", message=str(error))
     except CellTimeoutError:
         result.update(status="timeout", message="cell ran past the per-cell timeout of %d s" % args.timeout)
     except DeadKernelError as error:
@@ -133,6 +316,17 @@ def main():
         result.update(status="failed", message=cell_stderr(nb.cells[index]) or str(error))
     except Exception as error:  # a kernel that never started, a missing kernel spec, ...
         result.update(status="failed", message="%s: %s" % (type(error).__name__, error))
+    finally:
+        # From here on a signal only marks the run as stopped: the partial copy is still written.
+        signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+        signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+        if kernel is not None and kernel.poll() is None:
+            try:
+                os.killpg(kernel.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    if stopping and result["status"] == "ok":
+        result.update(status="terminated", message="stopped by %s after the last cell" % signal.Signals(stopping[0]).name)
     result["seconds"] = round(time.time() - started, 2)
     if result["status"] != "ok" and 0 <= index < len(nb.cells):
         cell = nb.cells[index]
@@ -140,19 +334,26 @@ def main():
 
     os.makedirs(args.outdir, exist_ok=True)
     ipynb_path = os.path.join(args.outdir, name + ".ipynb")
-    nbformat.write(nb, ipynb_path)
+    write_atomic(ipynb_path, lambda path: nbformat.write(nb, path))
     result["ipynb"] = ipynb_path
     result["bytes"] = os.path.getsize(ipynb_path)
     try:
         html_path = os.path.join(args.outdir, name + ".html")
-        export_html(nb, html_path, os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbconvert-templates"))
+        templates = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbconvert-templates")
+        write_atomic(html_path, lambda path: export_html(nb, path, templates))
         result["html"] = html_path
     except Exception as error:
         result["html_error"] = "%s: %s" % (type(error).__name__, error)
         if result["status"] == "ok":
             result.update(status="failed", message="HTML export failed: " + result["html_error"])
-    with open(args.result, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+
+    def write_result(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=2)
+
+    write_atomic(args.result, write_result)
+    if stopping:
+        return 128 + stopping[0]
     return 0 if result["status"] == "ok" else 1
 
 

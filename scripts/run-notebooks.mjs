@@ -1,16 +1,23 @@
 #!/usr/bin/env node
 // Executes notebooks headlessly with the tslab kernel and prints one summary row per notebook.
-//   node scripts/run-notebooks.mjs [NAME ...]     (names like 00-environment; default: all)
-// Environment: REPLEARN_PROFILE (smoke|standard|full), REPLEARN_CELL_TIMEOUT (seconds per cell),
-// REPLEARN_OUT (output folder, default build/notebooks). Exit code 1 when any notebook failed.
-import { spawnSync } from 'node:child_process';
+//   node scripts/run-notebooks.mjs [NAME ...]     (names like 00-environment, or paths to .ipynb files;
+//                                                   default: every notebook in notebooks/)
+// Environment: REPLEARN_PROFILE (smoke|standard|full, the library's rule), REPLEARN_CELL_TIMEOUT
+// (whole seconds per cell), REPLEARN_OUT (output folder, default build/notebooks). Exit code 1 when
+// any notebook failed; 128 + the signal's number when stopped by SIGTERM or SIGINT.
+//
+// One run at a time writes to an output folder (a lock file holds the runner's PID). Each notebook
+// runs in an executor process group of its own; SIGTERM and SIGINT are passed on to it, and the
+// executor shuts its kernel down, so a stopped run leaves no process behind.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { jupyterEnv, readJupyterState, root } from './setup.mjs';
+import { jupyterEnv, readJupyterState, root, writeFileAtomic } from './setup.mjs';
 
-export const profiles = ['smoke', 'standard', 'full'];
 const defaultCellTimeout = { smoke: 300, standard: 3600, full: 14400 };
+/** How long a signalled executor gets to shut its kernel down and write its copy before SIGKILL. */
+const stopGraceMs = 20_000;
 
 export function listNotebooks(names = []) {
   const dir = path.join(root, 'notebooks');
@@ -20,11 +27,68 @@ export function listNotebooks(names = []) {
     .sort();
   if (names.length === 0) return all.map((file) => path.join(dir, file));
   return names.map((name) => {
+    if (name.endsWith('.ipynb') && fs.existsSync(name) && fs.statSync(name).isFile()) return path.resolve(name);
     const base = path.basename(name).replace(/\.ipynb$/, '');
     const match = all.find((file) => file === `${base}.ipynb`);
-    if (!match) throw new Error(`no notebook named "${name}" in notebooks/ (have: ${all.join(', ')})`);
+    if (!match) throw new Error(`no notebook named "${name}" in notebooks/ (have: ${all.join(', ')}), and no such .ipynb file`);
     return path.join(dir, match);
   });
+}
+
+/** The profile REPLEARN_PROFILE names, by the library's own rule (dist/profile.js, built by the set-up). */
+export async function resolveProfile(env = process.env) {
+  const built = path.join(root, 'dist', 'profile.js');
+  if (!fs.existsSync(built)) throw new Error(`${built} is missing: run \`npm run setup\` first`);
+  const { currentProfile } = await import(pathToFileURL(built).href);
+  return currentProfile(env);
+}
+
+/** Seconds per cell: REPLEARN_CELL_TIMEOUT, a whole number above 0, or the profile's default. */
+export function cellTimeout(profile, raw = process.env.REPLEARN_CELL_TIMEOUT) {
+  if (raw === undefined || raw === '') return defaultCellTimeout[profile];
+  if (!/^\s*\d+\s*$/.test(raw) || Number(raw) <= 0) {
+    throw new Error(`REPLEARN_CELL_TIMEOUT must be a whole number of seconds above 0 (nbclient takes whole seconds), got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the output folder for this run: creates OUT/.run-lock holding this PID, or takes over a
+ * lock whose PID is no longer running. Returns the function that releases it.
+ */
+export function lockOutput(out) {
+  const lock = path.join(out, '.run-lock');
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.rmSync(lock, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw new Error(
+        `${out} is in use by another notebook run (PID ${holder}); wait for it to finish, or set REPLEARN_OUT to another folder`,
+      );
+    }
+    fs.rmSync(lock, { force: true }); // left by a run that is no longer running
+  }
+  throw new Error(`could not take the lock ${lock}`);
 }
 
 function readJson(file) {
@@ -43,58 +107,121 @@ function formatTable(rows) {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group has already gone
+  }
+}
+
+/**
+ * Runs the executor for one notebook in a process group of its own. A SIGTERM or SIGINT to this
+ * process is passed on to that group; an executor still running `stopGraceMs` later is killed
+ * together with its kernel (whose PID it wrote to `kernelPidFile`).
+ */
+function execute(command, args, options, kernelPidFile, stop) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { ...options, detached: true });
+    let killTimer;
+    const forward = (signal) => {
+      signalGroup(child.pid, signal);
+      killTimer ??= setTimeout(() => {
+        signalGroup(child.pid, 'SIGKILL');
+        const kernel = Number.parseInt(readJson(kernelPidFile) ?? '', 10);
+        if (Number.isSafeInteger(kernel) && kernel > 0) signalGroup(kernel, 'SIGKILL');
+      }, stopGraceMs);
+    };
+    stop.forward = forward;
+    if (stop.signal !== null) forward(stop.signal);
+    child.on('error', (error) => {
+      stop.forward = null;
+      clearTimeout(killTimer);
+      resolve({ status: null, error });
+    });
+    child.on('exit', (code, signal) => {
+      stop.forward = null;
+      clearTimeout(killTimer);
+      resolve({ status: code, signal, error: null });
+    });
+  });
+}
+
 /** Executes the notebooks; returns the summary rows (also written to OUT/summary.json). */
-export function runNotebooks({ names = [], profile = process.env.REPLEARN_PROFILE ?? 'standard', outDir } = {}) {
-  if (!profiles.includes(profile)) throw new Error(`REPLEARN_PROFILE must be one of ${profiles.join('|')}, got "${profile}"`);
-  const out = path.resolve(root, outDir ?? process.env.REPLEARN_OUT ?? path.join('build', 'notebooks'));
-  const timeout = Number(process.env.REPLEARN_CELL_TIMEOUT ?? defaultCellTimeout[profile]);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`REPLEARN_CELL_TIMEOUT must be a positive number of seconds, got "${process.env.REPLEARN_CELL_TIMEOUT}"`);
+export async function runNotebooks({ names = [], outDir, env = process.env } = {}) {
+  const profile = await resolveProfile(env);
+  const timeout = cellTimeout(profile, env.REPLEARN_CELL_TIMEOUT);
+  const notebooks = listNotebooks(names);
+  const out = path.resolve(root, outDir ?? env.REPLEARN_OUT ?? path.join('build', 'notebooks'));
   const state = readJupyterState();
   fs.mkdirSync(out, { recursive: true });
+  const release = lockOutput(out);
+  const stop = { signal: null, forward: null };
+  const onSignal = (signal) => {
+    if (stop.signal === null) console.error(`[notebooks] ${signal}: stopping the executor and its kernel`);
+    stop.signal ??= signal;
+    stop.forward?.(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const rows = [];
-  for (const notebook of listNotebooks(names)) {
-    const name = path.basename(notebook, '.ipynb');
-    const resultFile = path.join(out, `${name}.result.json`);
-    const runInfoFile = path.join(out, `${name}.run.json`);
-    fs.rmSync(resultFile, { force: true });
-    fs.rmSync(runInfoFile, { force: true });
-    console.log(`[notebooks] ${name}: executing (profile ${profile}, ${timeout} s per cell)`);
-    const started = Date.now();
-    const child = spawnSync(
-      state.python,
-      [path.join(root, 'scripts', 'execute_notebook.py'), notebook, out, resultFile, '--timeout', String(timeout)],
-      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: jupyterEnv(state, { REPLEARN_PROFILE: profile, REPLEARN_RUN_INFO: runInfoFile }) },
-    );
-    const seconds = (Date.now() - started) / 1000;
-    const result = readJson(resultFile) ?? { status: 'failed', message: child.error?.message ?? `the executor exited with ${child.status} and wrote no result` };
-    const runInfo = readJson(runInfoFile);
-    const row = {
-      notebook: name,
-      status: result.status,
-      seconds,
-      backend: runInfo?.backend ?? 'n/a',
-      profile,
-      bytes: result.bytes ?? 0,
-      cell: result.cell ?? null,
-      message: result.message ?? null,
-      html: result.html ?? null,
-    };
-    rows.push(row);
-    if (row.status !== 'ok') {
-      const where = row.cell ? `cell ${row.cell.index} (id ${row.cell.id})` : 'before any cell ran';
-      console.error(`[notebooks] ${name} FAILED at ${where}: ${row.message ?? ''}`);
-      if (row.cell) console.error(`[notebooks] the cell begins:\n${row.cell.source.split('\n').slice(0, 8).map((l) => `    ${l}`).join('\n')}`);
+  try {
+    for (const notebook of notebooks) {
+      if (stop.signal !== null) break;
+      const name = path.basename(notebook, '.ipynb');
+      const resultFile = path.join(out, `${name}.result.json`);
+      const runInfoFile = path.join(out, `${name}.run.json`);
+      const kernelPidFile = path.join(out, `${name}.kernel-pid`);
+      for (const file of [resultFile, runInfoFile, kernelPidFile]) fs.rmSync(file, { force: true });
+      console.log(`[notebooks] ${name}: executing (profile ${profile}, ${timeout} s per cell)`);
+      const started = Date.now();
+      const child = await execute(
+        state.python,
+        [path.join(root, 'scripts', 'execute_notebook.py'), notebook, out, resultFile, '--timeout', String(timeout), '--kernel-pid-file', kernelPidFile],
+        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: jupyterEnv(state, { ...env, REPLEARN_PROFILE: profile, REPLEARN_RUN_INFO: runInfoFile }) },
+        kernelPidFile,
+        stop,
+      );
+      fs.rmSync(kernelPidFile, { force: true });
+      const seconds = (Date.now() - started) / 1000;
+      const ended = child.error?.message ?? (child.signal ? `the executor was killed by ${child.signal}` : `the executor exited with ${child.status}`);
+      const result = readJson(resultFile) ?? { status: stop.signal === null ? 'failed' : 'terminated', message: `${ended} and wrote no result` };
+      const runInfo = readJson(runInfoFile);
+      const row = {
+        notebook: name,
+        status: result.status,
+        seconds,
+        backend: runInfo?.backend ?? 'n/a',
+        profile,
+        bytes: result.bytes ?? 0,
+        cell: result.cell ?? null,
+        message: result.message ?? null,
+        html: result.html ?? null,
+      };
+      rows.push(row);
+      if (row.status !== 'ok') {
+        const where = row.cell ? `cell ${row.cell.index} (id ${row.cell.id})` : 'before any cell ran';
+        console.error(`[notebooks] ${name} ${row.status === 'terminated' ? 'STOPPED' : 'FAILED'} at ${where}: ${row.message ?? ''}`);
+        if (row.cell) console.error(`[notebooks] the cell begins:\n${row.cell.source.split('\n').slice(0, 8).map((l) => `    ${l}`).join('\n')}`);
+      }
     }
+    writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(rows, null, 2));
+  } finally {
+    release();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
-  fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(rows, null, 2));
   console.log(`\n${formatTable(rows)}\n`);
   console.log(`[notebooks] executed copies (.ipynb, .html) in ${path.relative(root, out)}/`);
-  return rows;
+  return { rows, signal: stop.signal };
 }
+
+const signalNumbers = { SIGINT: 2, SIGTERM: 15 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const rows = runNotebooks({ names: process.argv.slice(2) });
+    const { rows, signal } = await runNotebooks({ names: process.argv.slice(2) });
+    if (signal !== null) process.exit(128 + signalNumbers[signal]);
     process.exit(rows.every((row) => row.status === 'ok') ? 0 : 1);
   } catch (error) {
     console.error(`[notebooks] ${error instanceof Error ? error.message : String(error)}`);

@@ -34,6 +34,23 @@ function capture(command, args, options = {}) {
   return { ok: !result.error && result.status === 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
 
+/**
+ * Writes `text` to `file` (creating its folder) under a temporary name, then renames it into place,
+ * so that a concurrent reader sees the old contents or the new, never a truncated file. An
+ * unchanged file is left alone.
+ */
+export function writeFileAtomic(file, text) {
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
 function mtime(file) {
   try {
     return fs.statSync(file).mtimeMs;
@@ -211,8 +228,7 @@ function ensureKernel(dataDir) {
   const file = path.join(dataDir, 'kernels', 'tslab', 'kernel.json');
   const wanted = JSON.stringify(spec, null, 1);
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === wanted) return;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, wanted);
+  writeFileAtomic(file, wanted);
   log(`registered the tslab kernel in ${path.relative(root, path.dirname(file))}`);
 }
 
@@ -226,8 +242,7 @@ export function setup() {
   const jupyter = ensureJupyter();
   ensureKernel(jupyter.dataDir);
   const state = { mode: jupyter.mode, python: jupyter.python, jupyter: jupyter.jupyter, dataDir: jupyter.dataDir, versions: jupyter.versions };
-  fs.mkdirSync(path.dirname(jupyterStatePath), { recursive: true });
-  fs.writeFileSync(jupyterStatePath, JSON.stringify(state, null, 2));
+  writeFileAtomic(jupyterStatePath, JSON.stringify(state, null, 2));
   return state;
 }
 

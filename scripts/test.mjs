@@ -9,7 +9,8 @@ import { ensureChromium } from './browser.mjs';
 import { root } from './setup.mjs';
 
 const browserSuites = new Set(['html-export.browser.test.ts', 'jupyterlab.browser.test.ts']);
-const slow = new Set(['notebooks.test.ts', ...browserSuites]);
+// Suites that start Jupyter kernels or a browser: left out of --unit.
+const slow = new Set(['notebooks.test.ts', 'run-notebooks.test.ts', ...browserSuites]);
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
