@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon, nativeBackendName, registerNativeBackend } from './kernels/native-kernels';
+import { loadNativeAddon, nativeBackendName, nativeThreads, registerNativeBackend } from './kernels/native-kernels';
 import { registerWasmKernels } from './kernels/wasm-kernels';
 import { currentProfile } from './profile';
 
@@ -102,12 +102,25 @@ function message(error: unknown): string {
   return text.split('\n')[0];
 }
 
+/** Whether `REPLEARN_NATIVE=0` turns the native backend off (the set-up then builds no addon either). */
+function nativeTurnedOff(env: Record<string, string | undefined> = process.env): boolean {
+  return env.REPLEARN_NATIVE === '0';
+}
+
 /**
  * Picks and activates the backend. A backend asked for by name that cannot load is an error
  * saying why and what to install. `auto` takes tfjs-node-gpu, else tfjs-node, else the fastest
- * (measured) of the rest.
+ * (measured) of the rest; with `REPLEARN_NATIVE=0` in `env` it never takes `native`, and asking
+ * for `native` by name is an error. A malformed `REPLEARN_NATIVE_THREADS` is an error whatever is asked for.
  */
-export async function selectBackend(requested: BackendChoice, loader: BackendLoader): Promise<BackendReport> {
+export async function selectBackend(requested: BackendChoice, loader: BackendLoader, env: Record<string, string | undefined> = process.env): Promise<BackendReport> {
+  // Checked before anything loads: failing inside the addon's loading, a typo became "native is
+  // unavailable" under auto and "build the addon" under REPLEARN_BACKEND=native.
+  nativeThreads(env);
+  const nativeOff = nativeTurnedOff(env);
+  if (requested === 'native' && nativeOff) {
+    throw new Error('REPLEARN_BACKEND=native was asked for, but REPLEARN_NATIVE=0 turns the native backend off: unset REPLEARN_NATIVE, or ask for another backend.');
+  }
   const attempts: BackendAttempt[] = [];
   const finish = (name: BackendName, loaded: LoadedBackend, reason: string, msPerStep?: number): BackendReport => {
     attempts.push({ name, outcome: 'chosen', reason, packageName: loaded.packageName, version: loaded.version, msPerStep });
@@ -144,6 +157,11 @@ export async function selectBackend(requested: BackendChoice, loader: BackendLoa
 
   const timed: { name: BackendName; loaded: LoadedBackend; ms: number }[] = [];
   for (const name of ['native', 'wasm', 'cpu'] as const) {
+    if (name === 'native' && nativeOff) {
+      // An addon built before REPLEARN_NATIVE=0 was set is still on disk; the setting wins.
+      attempts.push({ name, outcome: 'skipped', reason: 'REPLEARN_NATIVE=0' });
+      continue;
+    }
     try {
       const loaded = await loader.load(name);
       const ms = await loader.measure(loaded);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatBackendReport, requestedBackend, selectBackend } from '../src/backend';
-import type { BackendLoader, BackendName, LoadedBackend } from '../src/backend';
+import type { BackendChoice, BackendLoader, BackendName, LoadedBackend } from '../src/backend';
+import { nativeThreads } from '../src/kernels/native-kernels';
 
 const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', native: 'native', wasm: 'wasm', cpu: 'cpu' };
 
@@ -32,10 +33,15 @@ function fakeLoader(
   return { loader, activated };
 }
 
+/** selectBackend with an environment of its own (none by default), whatever the test runner's is. */
+function select(requested: BackendChoice, loader: BackendLoader, env: Record<string, string> = {}) {
+  return selectBackend(requested, loader, env);
+}
+
 describe('selectBackend', () => {
   it('auto prefers tfjs-node-gpu when it loads, and says the rest were skipped', async () => {
     const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 1, native: 1, wasm: 1, cpu: 1 });
-    const report = await selectBackend('auto', loader);
+    const report = await select('auto', loader);
     assert.equal(report.chosen, 'tensorflow-gpu');
     assert.deepEqual(activated, ['pkg-tensorflow-gpu']);
     assert.deepEqual(
@@ -46,7 +52,7 @@ describe('selectBackend', () => {
 
   it('auto falls back to tfjs-node and reports why the GPU package was unavailable', async () => {
     const { loader } = fakeLoader({ tensorflow: 5, wasm: 1, cpu: 1 }, { 'tensorflow-gpu': 'libcudart.so.11.0: cannot open shared object file' });
-    const report = await selectBackend('auto', loader);
+    const report = await select('auto', loader);
     assert.equal(report.chosen, 'tensorflow');
     const gpu = report.attempts.find((a) => a.name === 'tensorflow-gpu');
     assert.equal(gpu?.outcome, 'unavailable');
@@ -55,15 +61,15 @@ describe('selectBackend', () => {
 
   it('auto measures the native addon against wasm and cpu and takes whichever is fastest', async () => {
     const fastNative = fakeLoader({ native: 3, wasm: 9, cpu: 200 });
-    const report = await selectBackend('auto', fastNative.loader);
+    const report = await select('auto', fastNative.loader);
     assert.equal(report.chosen, 'native');
     assert.match(report.attempts.find((a) => a.name === 'wasm')?.reason ?? '', /slower: 9\.00 ms per probe step against 3\.00 ms/);
     const slowNative = fakeLoader({ native: 12, wasm: 9, cpu: 200 });
-    const second = await selectBackend('auto', slowNative.loader);
+    const second = await select('auto', slowNative.loader);
     assert.equal(second.chosen, 'wasm');
     assert.equal(second.attempts.find((a) => a.name === 'native')?.outcome, 'available');
     const unbuilt = fakeLoader({ wasm: 9, cpu: 200 }, { native: 'the native addon is not built' });
-    const third = await selectBackend('auto', unbuilt.loader);
+    const third = await select('auto', unbuilt.loader);
     assert.equal(third.chosen, 'wasm');
     assert.equal(third.attempts.find((a) => a.name === 'native')?.reason, 'the native addon is not built');
   });
@@ -78,7 +84,7 @@ describe('selectBackend', () => {
       calls.push(name);
       return times[name].shift() ?? Infinity;
     };
-    const report = await selectBackend('auto', loader);
+    const report = await select('auto', loader);
     assert.equal(report.chosen, 'native');
     assert.deepEqual(calls, ['native', 'wasm', 'cpu', 'wasm', 'native'], 'cpu, 30x slower, is not measured again');
     assert.match(report.attempts.find((a) => a.name === 'wasm')?.reason ?? '', /slower: 9\.00 ms per probe step against 5\.00 ms/);
@@ -86,7 +92,7 @@ describe('selectBackend', () => {
 
   it('auto picks the fastest of the remaining backends by measurement, not by name', async () => {
     const slowWasm = fakeLoader({ wasm: 30, cpu: 10 });
-    const report = await selectBackend('auto', slowWasm.loader);
+    const report = await select('auto', slowWasm.loader);
     assert.equal(report.chosen, 'cpu');
     assert.deepEqual(slowWasm.activated, ['pkg-cpu']);
     const wasm = report.attempts.find((a) => a.name === 'wasm');
@@ -94,25 +100,25 @@ describe('selectBackend', () => {
     assert.match(wasm?.reason ?? '', /slower: 30\.00 ms per probe step against 10\.00 ms/);
 
     const fastWasm = fakeLoader({ wasm: 2, cpu: 10 });
-    assert.equal((await selectBackend('auto', fastWasm.loader)).chosen, 'wasm');
+    assert.equal((await select('auto', fastWasm.loader)).chosen, 'wasm');
   });
 
   it('auto uses the only backend that loads', async () => {
     const { loader } = fakeLoader({ cpu: 10 }, { wasm: 'wasm binary missing' });
-    const report = await selectBackend('auto', loader);
+    const report = await select('auto', loader);
     assert.equal(report.chosen, 'cpu');
     assert.equal(report.attempts.find((a) => a.name === 'wasm')?.reason, 'wasm binary missing');
   });
 
   it('auto with nothing loadable is an error that lists every reason', async () => {
     const { loader } = fakeLoader({});
-    await assert.rejects(selectBackend('auto', loader), /no TF\.js backend could load: tensorflow-gpu: tensorflow-gpu is not installed;.*cpu: cpu is not installed/);
+    await assert.rejects(select('auto', loader), /no TF\.js backend could load: tensorflow-gpu: tensorflow-gpu is not installed;.*cpu: cpu is not installed/);
   });
 
   it('a backend asked for by name that cannot load is an error naming why and what to install', async () => {
     const { loader } = fakeLoader({ cpu: 1, wasm: 1 }, { 'tensorflow-gpu': 'libcudnn.so.8: cannot open shared object file' });
     await assert.rejects(
-      selectBackend('tensorflow-gpu', loader),
+      select('tensorflow-gpu', loader),
       (error: Error) =>
         /REPLEARN_BACKEND=tensorflow-gpu was asked for but cannot load: libcudnn\.so\.8/.test(error.message) &&
         /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/.test(error.message) &&
@@ -122,18 +128,18 @@ describe('selectBackend', () => {
 
   it('a GPU package that loads but finds no GPU is unavailable to auto, and an error when named', async () => {
     const noGpu = { 'pkg-tensorflow-gpu': 'TensorFlow found no usable NVIDIA GPU' };
-    const auto = await selectBackend('auto', fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 5, wasm: 10 }, {}, noGpu).loader);
+    const auto = await select('auto', fakeLoader({ 'tensorflow-gpu': 1, tensorflow: 5, wasm: 10 }, {}, noGpu).loader);
     assert.equal(auto.chosen, 'tensorflow');
     assert.deepEqual(auto.attempts[0], { name: 'tensorflow-gpu', outcome: 'unavailable', reason: 'TensorFlow found no usable NVIDIA GPU' });
     await assert.rejects(
-      selectBackend('tensorflow-gpu', fakeLoader({ 'tensorflow-gpu': 1 }, {}, noGpu).loader),
+      select('tensorflow-gpu', fakeLoader({ 'tensorflow-gpu': 1 }, {}, noGpu).loader),
       /REPLEARN_BACKEND=tensorflow-gpu was asked for but cannot load: TensorFlow found no usable NVIDIA GPU/,
     );
   });
 
   it('a backend asked for by name is used even when a faster one exists', async () => {
     const { loader, activated } = fakeLoader({ 'tensorflow-gpu': 1, cpu: 100 });
-    const report = await selectBackend('cpu', loader);
+    const report = await select('cpu', loader);
     assert.equal(report.chosen, 'cpu');
     assert.deepEqual(activated, ['pkg-cpu']);
     assert.ok(report.attempts.filter((a) => a.outcome === 'skipped').every((a) => a.reason === 'REPLEARN_BACKEND=cpu'));
@@ -141,7 +147,7 @@ describe('selectBackend', () => {
 
   it('formats a report with the chosen backend first and one line per other backend', async () => {
     const { loader } = fakeLoader({ wasm: 2, cpu: 10 });
-    const text = formatBackendReport(await selectBackend('auto', loader));
+    const text = formatBackendReport(await select('auto', loader));
     const lines = text.split('\n');
     assert.match(lines[0], /^backend: wasm \(pkg-wasm 1\.0\.0; fake\)$/);
     assert.match(text, /- tensorflow-gpu unavailable: tensorflow-gpu is not installed/);
@@ -159,5 +165,56 @@ describe('requestedBackend', () => {
 
   it('rejects an unknown name, listing the allowed ones', () => {
     assert.throws(() => requestedBackend({ REPLEARN_BACKEND: 'webgl' }), /REPLEARN_BACKEND must be one of auto\|tensorflow-gpu\|tensorflow\|native\|wasm\|cpu, got "webgl"/);
+  });
+});
+
+describe('REPLEARN_NATIVE and REPLEARN_NATIVE_THREADS', () => {
+  it('REPLEARN_NATIVE=0: auto never picks native, even where an addon built earlier loads and is fastest', async () => {
+    const { loader, activated } = fakeLoader({ native: 1, wasm: 9, cpu: 200 });
+    const loads: string[] = [];
+    const load = loader.load.bind(loader);
+    loader.load = async (name) => {
+      loads.push(name);
+      return load(name);
+    };
+    const report = await select('auto', loader, { REPLEARN_NATIVE: '0' });
+    assert.equal(report.chosen, 'wasm');
+    assert.ok(!loads.includes('native') && !activated.includes('pkg-native'), `native was loaded: ${loads.join(', ')}`);
+    assert.deepEqual(report.attempts.find((a) => a.name === 'native'), { name: 'native', outcome: 'skipped', reason: 'REPLEARN_NATIVE=0' });
+    // Only 0 turns it off, as in scripts/build-native.mjs.
+    assert.equal((await select('auto', fakeLoader({ native: 1, wasm: 9 }).loader, { REPLEARN_NATIVE: '1' })).chosen, 'native');
+  });
+
+  it('REPLEARN_NATIVE=0 with REPLEARN_BACKEND=native is an error naming both', async () => {
+    await assert.rejects(
+      select('native', fakeLoader({ native: 1 }).loader, { REPLEARN_NATIVE: '0' }),
+      /^Error: REPLEARN_BACKEND=native was asked for, but REPLEARN_NATIVE=0 turns the native backend off: unset REPLEARN_NATIVE, or ask for another backend\.$/,
+    );
+    assert.equal((await select('wasm', fakeLoader({ wasm: 1 }).loader, { REPLEARN_NATIVE: '0' })).chosen, 'wasm');
+  });
+
+  it('a malformed REPLEARN_NATIVE_THREADS is an error naming the variable, the form and the value, not a reason to rebuild the addon', async () => {
+    for (const value of ['abc', '0', '-2', '2.5', '0x2', '1e1']) {
+      const env = { REPLEARN_NATIVE_THREADS: value };
+      // The real loader reads the variable while it loads the addon.
+      const { loader } = fakeLoader({ native: 1, wasm: 9, cpu: 200 });
+      const load = loader.load.bind(loader);
+      loader.load = async (name) => {
+        if (name === 'native') nativeThreads(env);
+        return load(name);
+      };
+      for (const requested of ['native', 'auto', 'cpu'] as const) {
+        await assert.rejects(select(requested, loader, env), (error: Error) => {
+          assert.equal(
+            error.message,
+            `REPLEARN_NATIVE_THREADS must be a positive integer, got "${value}" (the threads of the native backend, e.g. REPLEARN_NATIVE_THREADS=2; unset it for the default)`,
+            `REPLEARN_BACKEND=${requested}, REPLEARN_NATIVE_THREADS=${value}`,
+          );
+          return true;
+        });
+      }
+    }
+    const fine = await select('native', fakeLoader({ native: 1 }).loader, { REPLEARN_NATIVE_THREADS: ' 3 ' });
+    assert.equal(fine.chosen, 'native');
   });
 });

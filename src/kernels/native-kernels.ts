@@ -69,7 +69,9 @@ export function nativeThreads(env: Record<string, string | undefined> = process.
   const raw = env.REPLEARN_NATIVE_THREADS;
   if (raw === undefined || raw.trim() === '') return Math.max(1, Math.min(4, cores));
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`REPLEARN_NATIVE_THREADS must be a positive integer, got "${raw}"`);
+  if (!/^\s*\d+\s*$/.test(raw) || n < 1) {
+    throw new Error(`REPLEARN_NATIVE_THREADS must be a positive integer, got "${raw}" (the threads of the native backend, e.g. REPLEARN_NATIVE_THREADS=2; unset it for the default)`);
+  }
   return n;
 }
 

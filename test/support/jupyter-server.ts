@@ -53,8 +53,6 @@ export async function startJupyterLab(notebookDir: string, stateDir: string, env
     '--no-browser',
     '--port',
     String(port),
-    '--token',
-    token,
     '--root',
     notebookDir,
     '--',
@@ -73,6 +71,8 @@ export async function startJupyterLab(notebookDir: string, stateDir: string, env
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // Through the environment, as a careful user would: a --token argument shows in ps.
+      JUPYTER_TOKEN: token,
       ...env,
       JUPYTER_DATA_DIR: path.join(stateDir, 'data'),
       JUPYTER_RUNTIME_DIR: path.join(stateDir, 'runtime'),
