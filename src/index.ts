@@ -60,11 +60,22 @@ export { MlpClassifier } from './models/mlp-classifier';
 export type { MlpClassifierConfig } from './models/mlp-classifier';
 export { Optimizer, optimizerNames } from './training/optimizer';
 export type { NamedTensor, OptimizerConfig, OptimizerName } from './training/optimizer';
-export { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './training/checkpoint';
-export type { CheckpointContents, LoadedCheckpoint } from './training/checkpoint';
+export { hasCheckpoint, loadCheckpoint, lockCheckpointDir, saveCheckpoint, trainingSetFingerprint } from './training/checkpoint';
+export type { CheckpointContents, CheckpointLock, LoadedCheckpoint, TrainingSetFingerprint } from './training/checkpoint';
 export { loadWeights, saveWeights } from './training/weights';
 export { defaultToBatch, evaluateLoss, NonFiniteLossError, regularizedLoss, train } from './training/trainer';
-export type { BatchLog, EpochLog, LossValues, TrainCallbacks, TrainOptions, TrainResult } from './training/trainer';
+export type {
+  BatchLog,
+  Classifier,
+  EpochLog,
+  LossValues,
+  NonFiniteInput,
+  NonFiniteLossDetails,
+  NonFiniteLossStage,
+  TrainCallbacks,
+  TrainOptions,
+  TrainResult,
+} from './training/trainer';
 export { embedDataset, embeddingColumn } from './latent/embed';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';

@@ -200,17 +200,36 @@ export interface DatasetFilePaths {
 
 /**
  * Writes `dataset` as IDX files that `FileDataset.open` streams: inputs as float32
- * `[count, ...featureShape]` at `paths.x`, labels (when the dataset has them and `paths.labels` is
- * given) as uint8 or int32 `[count]`. Each file is written to a temporary name and renamed, so a
- * failed write leaves no half-written file.
+ * `[count, ...featureShape]` at `paths.x` (float32 holds every value of `x`, NaN and Inf included),
+ * labels (when the dataset has them and `paths.labels` is given) as uint8 `[count]` when every
+ * class fits in a byte, else int32. A label that is not a class index (not an integer, negative,
+ * at or above `classCount`, beyond int32) is an error naming the file, the label's index and
+ * value, checked before anything is written. Each file is written to a temporary name and
+ * renamed, so a failed write leaves no half-written file.
  */
 export function writeDatasetFiles(dataset: Dataset, paths: DatasetFilePaths): DatasetFilePaths {
+  const labels = paths.labels === undefined ? undefined : checkedLabels(dataset, paths.labels);
   writeAtomically(paths.x, encodeIdx('float32', [dataset.count, ...dataset.featureShape], dataset.x));
-  if (paths.labels === undefined) return { x: paths.x };
-  if (dataset.labels === undefined) throw new Error(`writeDatasetFiles: labels path ${paths.labels} given, but the dataset has no labels`);
-  const small = (dataset.classCount ?? 0) <= 256;
-  writeAtomically(paths.labels, encodeIdx(small ? 'uint8' : 'int32', [dataset.count], dataset.labels));
+  if (paths.labels === undefined || labels === undefined) return { x: paths.x };
+  writeAtomically(paths.labels, encodeIdx(labels.dtype, [dataset.count], labels.values));
   return { x: paths.x, labels: paths.labels };
+}
+
+/** The dataset's labels and the smallest IDX type that holds them; a label that is not a class index is an error naming `file`. */
+function checkedLabels(dataset: Dataset, file: string): { values: Int32Array; dtype: 'uint8' | 'int32' } {
+  const labels = dataset.labels;
+  if (labels === undefined) throw new Error(`writeDatasetFiles: labels path ${file} given, but the dataset has no labels`);
+  const limit = dataset.classCount ?? 0x80000000;
+  let max = -1;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= limit) {
+      const expected = dataset.classCount === undefined ? 'an integer class index in 0..2147483647' : `a class index in 0..${dataset.classCount - 1} (classCount ${dataset.classCount})`;
+      throw new Error(`writeDatasetFiles: cannot write ${file}: labels[${i}] is ${label}, expected ${expected}`);
+    }
+    if (label > max) max = label;
+  }
+  return { values: labels, dtype: Math.max(max + 1, dataset.classCount ?? 0) <= 256 ? 'uint8' : 'int32' };
 }
 
 function writeAtomically(file: string, bytes: Uint8Array): void {

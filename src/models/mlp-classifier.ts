@@ -59,6 +59,11 @@ export class MlpClassifier implements TrainableModel {
     this.trainableVariables = registry.map((v) => v.variable);
   }
 
+  /** Number of classes; `train` checks each dataset's `classCount` and labels against it. */
+  get classCount(): number {
+    return this.config.classCount;
+  }
+
   /** Width of the read-out layer. */
   get latentDim(): number {
     return this.config.hiddenSizes[this.config.hiddenSizes.length - 1];
@@ -79,7 +84,10 @@ export class MlpClassifier implements TrainableModel {
     return tf.tidy(() => this.logits(x).argMax(1) as tf.Tensor1D);
   }
 
-  /** `{ total, crossEntropy }`: softmax cross-entropy against `batch.labels`, batch-mean. */
+  /**
+   * `{ total, crossEntropy }`: softmax cross-entropy against `batch.labels` `[batch]`, batch-mean;
+   * NaN when a label lies outside `0..classCount-1` (`train` refuses such labels before training).
+   */
   computeLoss(batch: TrainBatch): LossTerms {
     const labels = batch.labels;
     if (labels === undefined) throw new Error(`${this.name}.computeLoss: the batch has no labels`);
@@ -87,7 +95,10 @@ export class MlpClassifier implements TrainableModel {
       throw new Error(`${this.name}.computeLoss: ${labels.shape[0]} labels for ${batch.x.shape[0]} examples`);
     }
     return tf.tidy(() => {
-      const crossEntropy = softmaxCrossEntropy(labels, this.logits(batch.x));
+      // The one-hot of a label outside 0..classCount-1 is all zeros, which would add a loss of 0:
+      // such a batch gets a NaN loss instead, checked on the device without a read-back.
+      const inRange = tf.logicalAnd(labels.greaterEqual(0), labels.less(this.config.classCount)).all();
+      const crossEntropy = tf.where(inRange, softmaxCrossEntropy(labels, this.logits(batch.x)), tf.scalar(Number.NaN)) as tf.Scalar;
       return { total: crossEntropy, crossEntropy: crossEntropy.clone() };
     });
   }

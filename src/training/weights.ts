@@ -2,16 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainableModel } from '../models/model';
 import type { NamedVariable } from '../nn/dense';
 import type { LoadedCheckpoint } from './checkpoint';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint, stableJson } from './checkpoint';
 
-/** JSON with object keys sorted, so that equal configs compare equal as text. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
+// Defined next to the manifest checksum it also serves; re-exported where it always was.
+export { stableJson };
 
 /**
  * Every variable a checkpoint holds for `model`: the trained ones, then its state (e.g. batch-norm

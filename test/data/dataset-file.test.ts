@@ -82,6 +82,24 @@ describe('FileDataset', () => {
     file.close();
   });
 
+  it('writes labels in a type that holds them and refuses labels that are not class indices, naming the file, index and value', () => {
+    const x = Float32Array.from([Number.NaN, Number.POSITIVE_INFINITY, 0.5, -2, 1, 2]);
+    const wide = { x, featureShape: [2], count: 3, labels: Int32Array.from([300, 0, 1]) };
+    const widePaths = writeDatasetFiles(wide, { x: path.join(dir, 'wide-x.idx'), labels: path.join(dir, 'wide-labels.idx') });
+    const read = FileDataset.open({ x: widePaths.x, labels: widePaths.labels });
+    assert.deepEqual([...(read.labels ?? [])], [300, 0, 1], 'label 300 survives the round trip');
+    assert.deepEqual([...read.load().x], [...x], 'float32 holds NaN and Inf pixels');
+    read.close();
+
+    const labelsFile = path.join(dir, 'bad-labels.idx');
+    const xFile = path.join(dir, 'bad-x.idx');
+    const write = (labels: Int32Array, classCount?: number) => () => writeDatasetFiles({ x, featureShape: [2], count: 3, labels, classCount }, { x: xFile, labels: labelsFile });
+    assert.throws(write(Int32Array.from([0, -1, 1])), /cannot write .*bad-labels\.idx: labels\[1\] is -1, expected an integer class index/);
+    assert.throws(write(Int32Array.from([0, 1, 5]), 3), /bad-labels\.idx: labels\[2\] is 5, expected a class index in 0\.\.2 \(classCount 3\)/);
+    assert.throws(write(Float64Array.from([0, 1.5, 1]) as unknown as Int32Array), /bad-labels\.idx: labels\[1\] is 1\.5/);
+    assert.ok(!fs.existsSync(labelsFile) && !fs.existsSync(xFile), 'nothing is written when a label is refused');
+  });
+
   it('streams the original MNIST files with the values loadMnist holds in memory', () => {
     const file = openMnistFile('test');
     const memory = loadMnist('test');

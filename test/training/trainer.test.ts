@@ -270,3 +270,100 @@ describe('L2 regularisation, streamed data and other optimisers', () => {
     }
   });
 });
+
+/**
+ * A toy model whose training loss throws at the `throwAtCall`-th training step, before any op (as
+ * an argument check does: tfjs itself keeps the tensors its gradient tape saved for an op of a
+ * forward pass that then throws).
+ */
+class ThrowingModel extends ToyModel {
+  constructor(private readonly throwAtCall: number) {
+    super();
+  }
+  override computeLoss(batch: TrainBatch, options?: { training?: boolean }): LossTerms {
+    if ((options?.training ?? false) && this.calls + 1 === this.throwAtCall) {
+      this.calls += 1;
+      throw new Error(`computeLoss failed at call ${this.calls}`);
+    }
+    return super.computeLoss(batch, options);
+  }
+}
+
+/** A toy model whose validation loss is NaN at its `nanAtValidation`-th evaluation. */
+class NanValidationModel extends ToyModel {
+  validations = 0;
+  constructor(private readonly nanAtValidation: number) {
+    super(0.2);
+  }
+  override computeLoss(batch: TrainBatch, options?: { training?: boolean }): LossTerms {
+    const terms = super.computeLoss(batch, options);
+    if (options?.training ?? false) return terms;
+    this.validations += 1;
+    return this.validations === this.nanAtValidation ? { ...terms, total: terms.total.add(tf.scalar(Number.NaN)) as tf.Scalar } : terms;
+  }
+}
+
+describe('train: classes, leaks and non-finite losses', () => {
+  it('refuses a dataset whose classCount or labels do not fit the classifier, naming the label and the class count', async () => {
+    const mlp = new MlpClassifier({ inputDim: 2, hiddenSizes: [4], classCount: 3, seed: 1 });
+    const x = Float32Array.from({ length: 8 }, (_, i) => i / 8);
+    const eightClasses = makeDataset({ x, featureShape: [2], labels: Int32Array.from([0, 1, 2, 7]) });
+    const options = { epochs: 1, batchSize: 2, seed: 1, progress: false };
+    await assert.rejects(train(mlp, { ...options, train: eightClasses }), /the training set has classCount 8, but model mlp-classifier has classCount 3/);
+    const fits = makeDataset({ x: x.slice(), featureShape: [2], labels: Int32Array.from([0, 1, 2, 0]), classCount: 3 });
+    await assert.rejects(train(mlp, { ...options, train: fits, validation: eightClasses }), /the validation set has classCount 8, but model mlp-classifier has classCount 3/);
+    const noClassCount = { x, featureShape: [2], count: 4, labels: Int32Array.from([0, 1, 2, 7]) };
+    await assert.rejects(train(mlp, { ...options, train: noClassCount }), /the training set's label 3 is 7, outside the classes 0\.\.2 of model mlp-classifier \(classCount 3\)/);
+    await assert.rejects(evaluateLoss(mlp, noClassCount), /the dataset's label 3 is 7, outside the classes 0\.\.2/);
+    await train(mlp, { ...options, train: fits });
+    mlp.dispose();
+  });
+
+  it('frees the batch when computeLoss throws: tf.memory().numTensors is back where it was', async () => {
+    const model = new ThrowingModel(3);
+    const data = makeDataset({ x: Float32Array.from({ length: 8 }, (_, i) => i), featureShape: [1], labels: Int32Array.from({ length: 8 }, (_, i) => i % 2) });
+    const start = tf.memory().numTensors;
+    // Call 3 is the first batch of epoch 2: the optimiser's state and the best weights exist by then.
+    await assert.rejects(train(model, { train: data, epochs: 2, batchSize: 4, seed: 1, progress: false }), /computeLoss failed at call 3/);
+    assert.equal(tf.memory().numTensors, start);
+    model.dispose();
+  });
+
+  it('says the data, not the learning rate, is at fault when a NaN input makes the loss NaN', async () => {
+    const data = toyData(8);
+    (data.x as Float32Array)[5] = Number.NaN;
+    const model = new ToyModel();
+    await assert.rejects(train(model, { train: data, epochs: 1, batchSize: 4, seed: 1, progress: false }), (e: Error) => {
+      assert.ok(e instanceof NonFiniteLossError, e.message);
+      assert.match(e.message, /loss term "total" is NaN at epoch 1, batch [12]: the training data hold NaN \(training example 5, value 0 of that example\), so this is not a learning-rate problem/);
+      assert.doesNotMatch(e.message, /learningRate/);
+      assert.deepEqual(e.input, { example: 5, position: 0, value: Number.NaN });
+      return true;
+    });
+    model.dispose();
+  });
+
+  it('gives a NaN validation loss its own message: the epoch, the weights after it, and the validation data when they hold the NaN', async () => {
+    const model = new NanValidationModel(3);
+    let wAfterUpdates = Number.NaN;
+    await assert.rejects(
+      train(model, { train: toyData(4), validation: toyData(2), epochs: 5, batchSize: 4, seed: 1, progress: false, callbacks: { onBatchEnd: () => void (wAfterUpdates = model.w.dataSync()[0]) } }),
+      (e: Error) => {
+        assert.ok(e instanceof NonFiniteLossError && e.stage === 'validation', e.message);
+        assert.match(e.message, /^validation loss term "total" is NaN after epoch 3: every training batch's loss was finite; try a lower learningRate\. Training stopped \(the model holds the weights after epoch 3's updates, not the best ones of epoch 2\)$/);
+        return true;
+      },
+    );
+    assert.equal(model.w.dataSync()[0], wAfterUpdates, 'the weights are those after epoch 3');
+    model.dispose();
+
+    const validation = toyData(3);
+    (validation.x as Float32Array)[1] = Number.POSITIVE_INFINITY;
+    const plain = new ToyModel();
+    await assert.rejects(
+      train(plain, { train: toyData(4), validation, epochs: 2, batchSize: 4, seed: 1, progress: false }),
+      /validation loss term "total" is NaN after epoch 1: the validation data hold Infinity \(validation example 1, value 0 of that example\), so this is not a learning-rate problem: remove or repair that example\. Training stopped \(the model holds the weights after epoch 1's updates\)$/,
+    );
+    plain.dispose();
+  });
+});
