@@ -4,10 +4,10 @@
 // Node built-ins only: `npm test`'s set-up runs it, and the browser tests import `findChromium`.
 //   node scripts/browser.mjs          find (or install) a browser and print its path
 //   node scripts/browser.mjs --find   only look; print the path, or the line saying what to install
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { aptAllowed, aptInstall } from './apt.mjs';
 
 /** The one line that says what to install; the set-up prints it and the browser tests fail with it. */
 export const chromiumMissing =
@@ -76,22 +76,11 @@ export function findChromium(candidates = installPaths()) {
 }
 
 function aptInstallChromium(log) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || process.env.REPLEARN_NO_APT === '1' || process.platform !== 'linux') return false;
-  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) return false;
+  if (!aptAllowed()) return false;
   log('no Chromium found: installing Debian\'s chromium with apt-get for the browser tests (as root; REPLEARN_NO_APT=1 stops this; it took 17 s to a few minutes here)');
-  const started = Date.now();
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const options = { env, encoding: 'utf8', timeout: 1_200_000 };
-  const update = spawnSync('apt-get', ['update', '-qq'], options);
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], options);
-  if (install.status !== 0) {
-    const output = `${update.stderr ?? ''}${install.stdout ?? ''}${install.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-    log(`apt-get could not install chromium: ${output || install.error?.message || 'unknown error'}`);
-    return false;
-  }
-  log(`installed Debian's chromium in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return true;
+  const { ok, seconds, failure } = aptInstall(['chromium']);
+  log(ok ? `installed Debian's chromium in ${seconds.toFixed(0)} s` : `apt-get could not install chromium: ${failure}`);
+  return ok;
 }
 
 /** Finds a browser, installing Debian's chromium as root where none is found; `{ path }` or `{ path: null, reason }`. */

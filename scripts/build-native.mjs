@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { aptAllowed, aptInstall } from './apt.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'src', 'native', 'replearn_native.cc');
@@ -78,14 +79,11 @@ function missingBlas(output) {
 }
 
 function aptInstallOpenBlas(log) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || process.env.REPLEARN_NO_APT === '1' || !capture('apt-get', ['--version']).ok) return false;
+  if (!aptAllowed()) return false;
   log('OpenBLAS is missing: installing Debian\'s libopenblas-dev with apt-get (as root; REPLEARN_NO_APT=1 stops this)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = capture('apt-get', ['update', '-qq'], { env });
-  const install = capture('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'libopenblas-dev'], { env });
-  if (!install.ok) log(`apt-get could not install libopenblas-dev: ${(update.ok ? install.output : update.output).trim().split('\n').slice(-3).join(' | ')}`);
-  return install.ok;
+  const { ok, failure } = aptInstall(['libopenblas-dev']);
+  if (!ok) log(`apt-get could not install libopenblas-dev: ${failure}`);
+  return ok;
 }
 
 /** Whether the built file loads in a fresh Node and answers; the description or the error. */

@@ -166,14 +166,13 @@ def kernel_process(client):
     return process if process is not None else getattr(km, "kernel", None)
 
 
-def stop_kernel(client):
-    """Ends the kernel's session (the kernel and anything it started) with SIGKILL; the kernel has
-    already been asked nicely by the time this runs, or there is no time to ask."""
-    process = kernel_process(client)
-    if process is None or process.poll() is not None:
+def signal_kernel(kernel, signum):
+    """Sends `signum` to the kernel's whole session (jupyter_client starts it in a session of its
+    own, whose group id is its PID) if it still runs."""
+    if kernel is None or kernel.poll() is not None:
         return
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(kernel.pid, signum)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -272,11 +271,8 @@ def main():
     def on_signal(signum, _frame):
         first = not stopping
         stopping.append(signum)
-        if kernel is not None and kernel.poll() is None:
-            try:  # tslab has no SIGTERM handler: this ends it at once, whatever its cell is doing
-                os.killpg(kernel.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
+        # tslab has no SIGTERM handler: this ends it at once, whatever its cell is doing.
+        signal_kernel(kernel, signal.SIGTERM)
         if first:
             raise Terminated(signum)
 
@@ -320,11 +316,8 @@ def main():
         # From here on a signal only marks the run as stopped: the partial copy is still written.
         signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
         signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
-        if kernel is not None and kernel.poll() is None:
-            try:
-                os.killpg(kernel.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        # The kernel manager's own shutdown may have been cut short by the signal.
+        signal_kernel(kernel, signal.SIGKILL)
     if stopping and result["status"] == "ok":
         result.update(status="terminated", message="stopped by %s after the last cell" % signal.Signals(stopping[0]).name)
     result["seconds"] = round(time.time() - started, 2)

@@ -35,11 +35,16 @@ export function listNotebooks(names = []) {
   });
 }
 
-/** The profile REPLEARN_PROFILE names, by the library's own rule (dist/profile.js, built by the set-up). */
+/** A module of the built library (dist/, which the set-up builds). */
+async function built(module) {
+  const file = path.join(root, 'dist', ...module.split('/'));
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
+  return import(pathToFileURL(file).href);
+}
+
+/** The profile REPLEARN_PROFILE names, by the library's own rule. */
 export async function resolveProfile(env = process.env) {
-  const built = path.join(root, 'dist', 'profile.js');
-  if (!fs.existsSync(built)) throw new Error(`${built} is missing: run \`npm run setup\` first`);
-  const { currentProfile } = await import(pathToFileURL(built).href);
+  const { currentProfile } = await built('profile.js');
   return currentProfile(env);
 }
 
@@ -52,43 +57,17 @@ export function cellTimeout(profile, raw = process.env.REPLEARN_CELL_TIMEOUT) {
   return Number(raw);
 }
 
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
 /**
- * Takes the output folder for this run: creates OUT/.run-lock holding this PID, or takes over a
- * lock whose PID is no longer running. Returns the function that releases it.
+ * Takes the output folder for this run (OUT/.run-lock holding this PID, with the library's lock
+ * rules: a lock of a dead process is taken over). Returns the function that releases it.
  */
-export function lockOutput(out) {
-  const lock = path.join(out, '.run-lock');
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => {
-        try {
-          if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.rmSync(lock, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-    }
-    const holder = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new Error(
-        `${out} is in use by another notebook run (PID ${holder}); wait for it to finish, or set REPLEARN_OUT to another folder`,
-      );
-    }
-    fs.rmSync(lock, { force: true }); // left by a run that is no longer running
-  }
-  throw new Error(`could not take the lock ${lock}`);
+async function lockOutput(out) {
+  const { takeLockFile } = await built('core/lock-file.js');
+  const lock = takeLockFile(
+    path.join(out, '.run-lock'),
+    (pid) => `${out} is in use by another notebook run (PID ${pid}); wait for it to finish, or set REPLEARN_OUT to another folder`,
+  );
+  return () => lock.release();
 }
 
 function readJson(file) {
@@ -120,7 +99,8 @@ function signalGroup(pid, signal) {
  * process is passed on to that group; an executor still running `stopGraceMs` later is killed
  * together with its kernel (whose PID it wrote to `kernelPidFile`).
  */
-function execute(command, args, options, kernelPidFile, stop) {
+async function execute(command, args, options, kernelPidFile, stop) {
+  const { readPidFile } = await built('core/lock-file.js');
   return new Promise((resolve) => {
     const child = spawn(command, args, { ...options, detached: true });
     let killTimer;
@@ -128,8 +108,8 @@ function execute(command, args, options, kernelPidFile, stop) {
       signalGroup(child.pid, signal);
       killTimer ??= setTimeout(() => {
         signalGroup(child.pid, 'SIGKILL');
-        const kernel = Number.parseInt(readJson(kernelPidFile) ?? '', 10);
-        if (Number.isSafeInteger(kernel) && kernel > 0) signalGroup(kernel, 'SIGKILL');
+        const kernel = readPidFile(kernelPidFile);
+        if (kernel !== undefined) signalGroup(kernel, 'SIGKILL');
       }, stopGraceMs);
     };
     stop.forward = forward;
@@ -155,7 +135,7 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
   const out = path.resolve(root, outDir ?? env.REPLEARN_OUT ?? path.join('build', 'notebooks'));
   const state = readJupyterState();
   fs.mkdirSync(out, { recursive: true });
-  const release = lockOutput(out);
+  const release = await lockOutput(out);
   const stop = { signal: null, forward: null };
   const onSignal = (signal) => {
     if (stop.signal === null) console.error(`[notebooks] ${signal}: stopping the executor and its kernel`);

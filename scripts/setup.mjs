@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { aptAllowed } from './apt.mjs';
 import { ensureNative } from './build-native.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,10 +38,10 @@ function capture(command, args, options = {}) {
 /**
  * Writes `text` to `file` (creating its folder) under a temporary name, then renames it into place,
  * so that a concurrent reader sees the old contents or the new, never a truncated file. An
- * unchanged file is left alone.
+ * unchanged file is left alone. Returns whether it wrote.
  */
 export function writeFileAtomic(file, text) {
-  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.tmp-${process.pid}`;
   try {
@@ -49,6 +50,7 @@ export function writeFileAtomic(file, text) {
   } finally {
     fs.rmSync(temporary, { force: true });
   }
+  return true;
 }
 
 function mtime(file) {
@@ -180,8 +182,7 @@ function tryVenv(venv) {
 }
 
 function tryDebian() {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || process.env.REPLEARN_NO_APT === '1' || !fs.existsSync('/usr/bin/apt-get')) return null;
+  if (!aptAllowed()) return null;
   const python = '/usr/bin/python3';
   let versions = probeVersions(python);
   if (!(versions && versions.nbconvert && versions.nbclient && versions.jupyter_client)) {
@@ -226,10 +227,7 @@ function ensureKernel(dataDir) {
     language: 'typescript',
   };
   const file = path.join(dataDir, 'kernels', 'tslab', 'kernel.json');
-  const wanted = JSON.stringify(spec, null, 1);
-  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === wanted) return;
-  writeFileAtomic(file, wanted);
-  log(`registered the tslab kernel in ${path.relative(root, path.dirname(file))}`);
+  if (writeFileAtomic(file, JSON.stringify(spec, null, 1))) log(`registered the tslab kernel in ${path.relative(root, path.dirname(file))}`);
 }
 
 /** Runs every set-up step; returns the Jupyter environment the runner and tests use. */

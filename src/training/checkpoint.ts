@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import type { FileLock } from '../core/lock-file';
+import { isProcessAlive, readPidFile, takeLockFile } from '../core/lock-file';
 import type { BatchSource } from '../data/dataset-file';
 import { FileDataset } from '../data/dataset-file';
 
@@ -75,8 +77,8 @@ export function hasCheckpoint(dir: string): boolean {
  */
 export async function saveCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  const holder = lockHolder(path.join(dir, lockName));
-  if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new Error(lockedMessage(dir, holder));
+  const holder = readPidFile(path.join(dir, lockName));
+  if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) throw new Error(lockedMessage(dir, holder));
   removeStaleTemporaryFiles(dir);
   const entries: TensorEntry[] = [];
   const chunks: Float32Array[] = [];
@@ -134,13 +136,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   return { tensors, meta: manifest.meta, source };
 }
 
-/** A lock on a checkpoint folder held by this process; see `lockCheckpointDir`. */
-export interface CheckpointLock {
-  /** The lock file, `<dir>/checkpoint.lock`, which holds this process's id. */
-  readonly file: string;
-  /** Removes the lock file if it still holds this process's id; calling it again does nothing. */
-  release(): void;
-}
+/** A lock on a checkpoint folder held by this process (`<dir>/checkpoint.lock`); see `lockCheckpointDir`. */
+export type CheckpointLock = FileLock;
 
 /**
  * Locks `dir` (created if needed) for one training run, so that two runs cannot overwrite each
@@ -152,20 +149,7 @@ export interface CheckpointLock {
 export function lockCheckpointDir(dir: string): CheckpointLock {
   fs.mkdirSync(dir, { recursive: true });
   removeStaleTemporaryFiles(dir);
-  const file = path.join(dir, lockName);
-  // A few attempts: another process may take over or release the same stale lock meanwhile.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      return { file, release: () => releaseLock(file) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot lock checkpointDir ${dir}: ${(error as Error).message}`);
-    }
-    const holder = lockHolder(file);
-    if (holder !== undefined && isAlive(holder)) throw new Error(lockedMessage(dir, holder));
-    fs.rmSync(file, { force: true });
-  }
-  throw new Error(`cannot lock checkpointDir ${dir}: its lock file ${file} was taken by another process while this one took over a stale lock`);
+  return takeLockFile(path.join(dir, lockName), (pid) => lockedMessage(dir, pid));
 }
 
 /** What `trainingSetFingerprint` returns: JSON, stored with a training checkpoint's run. */
@@ -267,37 +251,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** True unless `process.kill(pid, 0)` says no such process (ESRCH); EPERM means it runs as another user. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 /** Removes `*.tmp-<pid>` files of checkpoint saves whose process no longer runs (a save killed midway). */
 function removeStaleTemporaryFiles(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
     const match = temporaryPattern.exec(name);
     if (match === null) continue;
     const pid = Number(match[1]);
-    if (pid !== process.pid && !isAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+    if (pid !== process.pid && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
   }
-}
-
-/** The process id in a lock file; undefined when there is no lock file or it holds no id. */
-function lockHolder(file: string): number | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const pid = Number(text.trim());
-  return /^\d+$/.test(text.trim()) && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function lockedMessage(dir: string, pid: number): string {
@@ -306,10 +267,6 @@ function lockedMessage(dir: string, pid: number): string {
     `checkpointDir ${dir} is locked by process ${pid} (${who}); two runs on one folder overwrite each other's checkpoints. ` +
     `Wait for that run to end or use another checkpointDir (if process ${pid} is not a replearn run, delete ${path.join(dir, lockName)})`
   );
-}
-
-function releaseLock(file: string): void {
-  if (lockHolder(file) === process.pid) fs.rmSync(file, { force: true });
 }
 
 async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {

@@ -4,9 +4,6 @@ import type { NamedVariable } from '../nn/dense';
 import type { LoadedCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint, stableJson } from './checkpoint';
 
-// Defined next to the manifest checksum it also serves; re-exported where it always was.
-export { stableJson };
-
 /**
  * Every variable a checkpoint holds for `model`: the trained ones, then its state (e.g. batch-norm
  * running statistics), which the optimiser leaves alone but the model needs at inference.
