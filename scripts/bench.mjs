@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
-const allBackends = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
+/** The built library (dist/, which `npm run bench` builds first). */
+const library = () => require(path.join(root, 'dist', 'index.js'));
 const batchSize = 128;
 /** Relative tolerance of the agreement check: training losses of the first steps against `cpu`'s. */
 const tolerance = 1e-3;
@@ -69,17 +70,9 @@ function dataset(r, kind, count, offset = 0) {
     const all = mnist;
     return r.subset(all, Array.from({ length: count }, (_, i) => (offset + i) % all.count));
   }
-  // Sums of two sines with random frequency and phase, scaled into [0, 1].
-  const random = new r.Random(1000 + offset);
-  const x = new Float32Array(count * 128);
-  for (let n = 0; n < count; n++) {
-    const f1 = 1 + random.next() * 6;
-    const f2 = 6 + random.next() * 10;
-    const p1 = random.next() * 2 * Math.PI;
-    const p2 = random.next() * 2 * Math.PI;
-    for (let t = 0; t < 128; t++) x[n * 128 + t] = 0.5 + 0.3 * Math.sin((2 * Math.PI * f1 * t) / 128 + p1) + 0.15 * Math.sin((2 * Math.PI * f2 * t) / 128 + p2);
-  }
-  return r.makeDataset({ x, featureShape: [128, 1] });
+  // The library's synthetic signals without noise lie in [-1, 1]; the models' BCE wants [0, 1].
+  const signals = r.makeSignals({ count, length: 128, noise: 0, seed: 1000 + offset });
+  return r.makeDataset({ x: signals.x.map((v) => 0.5 + 0.5 * v), featureShape: signals.featureShape });
 }
 
 /** Losses of the first training steps: what the agreement check compares across backends. */
@@ -139,7 +132,7 @@ async function speed(r, spec, backend) {
 if (process.argv[2] === '--child') {
   const [, , , mode, modelName, backend] = process.argv;
   try {
-    const r = require(path.join(root, 'dist', 'index.js'));
+    const r = library();
     const report = await r.initBackend({ backend });
     const spec = models[modelName];
     const result = mode === 'check' ? await check(r, spec) : await speed(r, spec, backend);
@@ -163,6 +156,7 @@ const noPeers = args.includes('--no-peers');
 if (noPeers) args.splice(args.indexOf('--no-peers'), 1);
 const modelNames = (option('--models') ?? Object.keys(models).join(',')).split(',');
 const rounds = Number(option('--rounds') ?? 3);
+const { backendNames: allBackends } = library();
 const wanted = args.length > 0 ? args : allBackends;
 for (const m of modelNames) if (!(m in models)) fail(`unknown model "${m}" (expected ${Object.keys(models).join('|')})`);
 for (const b of wanted) if (!allBackends.includes(b)) fail(`unknown backend "${b}" (expected ${allBackends.join('|')})`);

@@ -2,7 +2,7 @@
 // Executes notebooks headlessly with the tslab kernel and prints one summary row per notebook.
 //   node scripts/run-notebooks.mjs [NAME ...]     (names like 00-environment, or paths to .ipynb files;
 //                                                   default: every notebook in notebooks/)
-// Environment: REPLEARN_PROFILE (smoke|standard|full, the library's rule), REPLEARN_CELL_TIMEOUT
+// Environment: REPLEARN_PROFILE (the library's profiles and rule), REPLEARN_CELL_TIMEOUT
 // (whole seconds per cell), REPLEARN_OUT (output folder, default build/notebooks). Exit code 1 when
 // any notebook failed; 128 + the signal's number when stopped by SIGTERM or SIGINT.
 //
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { jupyterEnv, readJupyterState, root, writeFileAtomic } from './setup.mjs';
 
+/** Default seconds per cell: one entry per profile of the library (`profileNames`, checked in cellTimeout). */
 const defaultCellTimeout = { smoke: 300, standard: 3600, full: 14400 };
 /** How long a signalled executor gets to shut its kernel down and write its copy before SIGKILL. */
 const stopGraceMs = 20_000;
@@ -48,9 +49,32 @@ export async function resolveProfile(env = process.env) {
   return currentProfile(env);
 }
 
+/**
+ * The backend an executed notebook ran on: the one its backend report names (every notebook
+ * prints `formatBackendReport` in its first code cell), read by the library's own rule; 'n/a'
+ * when the copy holds no report.
+ */
+async function reportedBackend(executedCopy) {
+  const { chosenBackendInReport } = await built('backend.js');
+  const notebook = executedCopy ? readJson(executedCopy) : null;
+  for (const cell of notebook?.cells ?? []) {
+    for (const output of cell.outputs ?? []) {
+      if (output.output_type !== 'stream' || output.name !== 'stdout') continue;
+      const backend = chosenBackendInReport(Array.isArray(output.text) ? output.text.join('') : String(output.text ?? ''));
+      if (backend !== null) return backend;
+    }
+  }
+  return 'n/a';
+}
+
 /** Seconds per cell: REPLEARN_CELL_TIMEOUT, a whole number above 0, or the profile's default. */
-export function cellTimeout(profile, raw = process.env.REPLEARN_CELL_TIMEOUT) {
-  if (raw === undefined || raw === '') return defaultCellTimeout[profile];
+export async function cellTimeout(profile, raw = process.env.REPLEARN_CELL_TIMEOUT) {
+  if (raw === undefined || raw === '') {
+    const { byProfile, profileNames } = await built('profile.js');
+    const missing = profileNames.filter((name) => defaultCellTimeout[name] === undefined);
+    if (missing.length > 0) throw new Error(`scripts/run-notebooks.mjs has no default cell timeout for the profile ${missing.join(', ')}: add one`);
+    return byProfile(defaultCellTimeout, profile);
+  }
   if (!/^\s*\d+\s*$/.test(raw) || Number(raw) <= 0) {
     throw new Error(`REPLEARN_CELL_TIMEOUT must be a whole number of seconds above 0 (nbclient takes whole seconds), got "${raw}"`);
   }
@@ -130,7 +154,7 @@ async function execute(command, args, options, kernelPidFile, stop) {
 /** Executes the notebooks; returns the summary rows (also written to OUT/summary.json). */
 export async function runNotebooks({ names = [], outDir, env = process.env } = {}) {
   const profile = await resolveProfile(env);
-  const timeout = cellTimeout(profile, env.REPLEARN_CELL_TIMEOUT);
+  const timeout = await cellTimeout(profile, env.REPLEARN_CELL_TIMEOUT);
   const notebooks = listNotebooks(names);
   const out = path.resolve(root, outDir ?? env.REPLEARN_OUT ?? path.join('build', 'notebooks'));
   const state = readJupyterState();
@@ -150,15 +174,14 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
       if (stop.signal !== null) break;
       const name = path.basename(notebook, '.ipynb');
       const resultFile = path.join(out, `${name}.result.json`);
-      const runInfoFile = path.join(out, `${name}.run.json`);
       const kernelPidFile = path.join(out, `${name}.kernel-pid`);
-      for (const file of [resultFile, runInfoFile, kernelPidFile]) fs.rmSync(file, { force: true });
+      for (const file of [resultFile, kernelPidFile]) fs.rmSync(file, { force: true });
       console.log(`[notebooks] ${name}: executing (profile ${profile}, ${timeout} s per cell)`);
       const started = Date.now();
       const child = await execute(
         state.python,
         [path.join(root, 'scripts', 'execute_notebook.py'), notebook, out, resultFile, '--timeout', String(timeout), '--kernel-pid-file', kernelPidFile],
-        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: jupyterEnv(state, { ...env, REPLEARN_PROFILE: profile, REPLEARN_RUN_INFO: runInfoFile }) },
+        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: jupyterEnv(state, { ...env, REPLEARN_PROFILE: profile }) },
         kernelPidFile,
         stop,
       );
@@ -166,12 +189,11 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
       const seconds = (Date.now() - started) / 1000;
       const ended = child.error?.message ?? (child.signal ? `the executor was killed by ${child.signal}` : `the executor exited with ${child.status}`);
       const result = readJson(resultFile) ?? { status: stop.signal === null ? 'failed' : 'terminated', message: `${ended} and wrote no result` };
-      const runInfo = readJson(runInfoFile);
       const row = {
         notebook: name,
         status: result.status,
         seconds,
-        backend: runInfo?.backend ?? 'n/a',
+        backend: await reportedBackend(result.ipynb),
         profile,
         bytes: result.bytes ?? 0,
         cell: result.cell ?? null,

@@ -1,9 +1,9 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon, nativeBackendName, nativeThreads, registerNativeBackend } from './kernels/native-kernels';
+import { loadNativeAddon, nativeThreads } from './kernels/native/load';
+import { nativeBackendName, registerNativeBackend } from './kernels/native/register';
+import { installedPackage, readPackageJson } from './environment';
 import { registerWasmKernels } from './kernels/wasm-kernels';
-import { currentProfile } from './profile';
 
 /** A TF.js backend replearn can run on, best first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
@@ -201,15 +201,6 @@ export async function selectBackend(requested: BackendChoice, loader: BackendLoa
   return finish(best.name, best.loaded, timed.length > 1 ? 'fastest of the backends that loaded' : 'the only backend that loaded', best.ms);
 }
 
-function readPackageJson(name: string): { name: string; version: string } | null {
-  try {
-    const json = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { name?: string; version?: string };
-    return { name: json.name ?? '', version: json.version ?? 'unknown' };
-  } catch {
-    return null;
-  }
-}
-
 /** Whether the active native TensorFlow runs on a GPU; undefined when that cannot be told. */
 function usingGpu(): boolean | undefined {
   // tfjs-node's NodeJSKernelBackend keeps the answer as a boolean; its binding has it as a function.
@@ -259,15 +250,15 @@ export const nodeBackendLoader: BackendLoader = {
       const wasm = await this.load('wasm');
       const addon = loadNativeAddon();
       await registerNativeBackend(addon);
-      const own = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
-      return { tfjsName: nativeBackendName, packageName: 'replearn native addon', version: `${own.version ?? 'unknown'}, over ${wasm.packageName} ${wasm.version}` };
+      const own = readPackageJson(path.join(__dirname, '..', 'package.json'));
+      return { tfjsName: nativeBackendName, packageName: 'replearn native addon', version: `${own?.version ?? 'unknown'}, over ${wasm.packageName} ${wasm.version}` };
     }
     let packageName = packages[name];
-    let pkg = readPackageJson(packageName);
+    let pkg = installedPackage(packageName);
     // On a machine without a usable GPU, tfjs-node-gpu is native TensorFlow on the CPU: it serves
     // `tensorflow` when tfjs-node itself is not installed.
     if (name === 'tensorflow' && pkg?.name !== packageName) {
-      const gpuPackage = readPackageJson(packages['tensorflow-gpu']);
+      const gpuPackage = installedPackage(packages['tensorflow-gpu']);
       if (gpuPackage?.name === packages['tensorflow-gpu']) {
         packageName = gpuPackage.name;
         pkg = gpuPackage;
@@ -275,20 +266,21 @@ export const nodeBackendLoader: BackendLoader = {
     }
     if (pkg === null) throw new Error(`${packageName} is not installed`);
     // danfojs-node's dependency on tfjs-node is aliased to plain tfjs, which can sit at the same path.
-    if (pkg.name !== packageName) throw new Error(`${packageName} is not installed (node_modules holds ${pkg.name} under that name)`);
+    if (pkg.name !== packageName) throw new Error(`${packageName} is not installed (node_modules holds ${pkg.name ?? ''} under that name)`);
+    const version = pkg.version ?? 'unknown';
     if (name === 'cpu') {
       quietCpuBanner();
-      return { tfjsName: 'cpu', packageName, version: pkg.version };
+      return { tfjsName: 'cpu', packageName, version };
     }
     try {
       require(packageName);
     } catch (error) {
-      throw new Error(`${packageName} ${pkg.version} is installed but failed to load: ${message(error)}`);
+      throw new Error(`${packageName} ${version} is installed but failed to load: ${message(error)}`);
     }
     const tfjsName = name === 'wasm' ? 'wasm' : 'tensorflow';
     if (name === 'wasm') registerWasmKernels();
     if (tf.findBackendFactory(tfjsName) === null) throw new Error(`${packageName} loaded but registered no "${tfjsName}" backend`);
-    return { tfjsName, packageName, version: pkg.version, requiresGpu: name === 'tensorflow-gpu' };
+    return { tfjsName, packageName, version, requiresGpu: name === 'tensorflow-gpu' };
   },
   async activate(loaded) {
     const ok = await tf.setBackend(loaded.tfjsName);
@@ -329,29 +321,24 @@ export const nodeBackendLoader: BackendLoader = {
 let active: Promise<BackendReport> | null = null;
 let activeChoice: BackendChoice | null = null;
 
-/**
- * Picks the backend from `REPLEARN_BACKEND` once per process and returns its report. When
- * `REPLEARN_RUN_INFO` names a file, writes `{ backend, profile }` there for the notebook runner.
- */
+/** Picks the backend from `REPLEARN_BACKEND` once per process and returns its report. */
 export function initBackend(options: { backend?: BackendChoice; loader?: BackendLoader } = {}): Promise<BackendReport> {
   const choice = options.backend ?? requestedBackend();
   if (active !== null && activeChoice === choice && options.loader === undefined) return active;
   activeChoice = choice;
-  active = selectBackend(choice, options.loader ?? nodeBackendLoader).then((report) => {
-    const runInfo = process.env.REPLEARN_RUN_INFO;
-    if (runInfo) fs.writeFileSync(runInfo, JSON.stringify({ backend: report.chosen, profile: currentProfile() }));
-    return report;
-  });
+  active = selectBackend(choice, options.loader ?? nodeBackendLoader);
   active.catch(() => {
     active = null;
   });
   return active;
 }
 
+const chosenLine = 'backend: ';
+
 /** The report as text: the chosen backend first, then one line per other backend saying why not. */
 export function formatBackendReport(report: BackendReport): string {
   const lines = [
-    `backend: ${report.chosen} (${report.packageName} ${report.version}; ${report.detail})`,
+    `${chosenLine}${report.chosen} (${report.packageName} ${report.version}; ${report.detail})`,
     `requested: ${report.requested === 'auto' ? 'auto (REPLEARN_BACKEND unset or auto)' : `REPLEARN_BACKEND=${report.requested}`}`,
   ];
   for (const attempt of report.attempts) {
@@ -359,4 +346,17 @@ export function formatBackendReport(report: BackendReport): string {
     lines.push(`  ${attempt.outcome === 'chosen' ? '*' : '-'} ${attempt.name.padEnd(14)} ${attempt.outcome}: ${attempt.reason}${speed}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The chosen backend of the first report that `formatBackendReport` wrote into `text` (a
+ * notebook's printed output, say); null when the text holds none.
+ */
+export function chosenBackendInReport(text: string): BackendName | null {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(chosenLine)) continue;
+    const name = line.slice(chosenLine.length).split(' (')[0];
+    if ((backendNames as readonly string[]).includes(name)) return name as BackendName;
+  }
+  return null;
 }

@@ -12,13 +12,30 @@ export interface EnvironmentVersions {
   platform: string;
 }
 
-function installedVersion(name: string): string | null {
+/** The fields of a package.json that replearn reads. */
+export interface PackageJson {
+  name?: string;
+  version?: string;
+}
+
+/** A package.json at `file`; null when it cannot be read or parsed. */
+export function readPackageJson(file: string): PackageJson | null {
   try {
-    const json = JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: string };
-    return json.version ?? null;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
   } catch {
     return null;
   }
+}
+
+/** The package.json of installed package `name`, found as `require` finds it; null when it is not installed. */
+export function installedPackage(name: string): PackageJson | null {
+  let file: string;
+  try {
+    file = require.resolve(`${name}/package.json`);
+  } catch {
+    return null;
+  }
+  return readPackageJson(file);
 }
 
 /** Reads the versions of Node, TF.js, tslab and tslab's TypeScript from the installed packages. */
@@ -27,8 +44,8 @@ export function environmentVersions(): EnvironmentVersions {
     node: process.version.replace(/^v/, ''),
     tfjs: tf.version.tfjs,
     tfjsCore: tf.version_core,
-    tslab: installedVersion('tslab'),
-    typescript: installedVersion('@tslab/typescript-for-tslab'),
+    tslab: installedPackage('tslab')?.version ?? null,
+    typescript: installedPackage('@tslab/typescript-for-tslab')?.version ?? null,
     platform: `${process.platform} ${process.arch}`,
   };
 }

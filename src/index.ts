@@ -37,7 +37,20 @@ export type { DatasetSplits, SplitFractions, SplitIndices, SplitOptions } from '
 export { batchCount, batches, epochOrder } from './data/batches';
 export type { BatchOptions, HostBatch } from './data/batches';
 export { activations, applyDense, applyStack, createDense, flattenInput } from './nn/dense';
-export type { Activation, DenseLayer, NamedVariable } from './nn/dense';
+export type { Activation, DenseLayer, DenseSpec } from './nn/dense';
+export { glorotUniform, ParameterScope } from './nn/params';
+export type { Initializer, NamedVariable } from './nn/params';
+export { collectVariables, traceSummary } from './nn/network';
+export type { ApplyOptions, Network } from './nn/network';
+export { DenseStack } from './nn/dense-stack';
+export type { DenseStackConfig } from './nn/dense-stack';
+export { GaussianEncoder, GaussianHead, reparameterize, standardNormalKl } from './nn/gaussian';
+export type { Gaussian } from './nn/gaussian';
+export { ConvDecoder, ConvEncoder, convGeometry } from './nn/conv-stack';
+export type { ConvGeometry, ConvStackConfig } from './nn/conv-stack';
+export { SignalDecoder, SignalEncoder, signalGeometry } from './nn/signal-stack';
+export type { ResolvedSignalStackConfig, SignalCode, SignalEncoding, SignalGeometry, SignalStackConfig } from './nn/signal-stack';
+export { straightThrough } from './core/straight-through';
 export {
   bernoulliKl,
   binaryCrossEntropyWithLogits,
@@ -53,9 +66,14 @@ export {
 export { applyCorruption, corrupt, corruptionKinds, corruptionNoise } from './data/corruption';
 export type { Corruption } from './data/corruption';
 export { jacobianFrobeniusSquared } from './nn/jacobian';
-export type { LossOptions, LossTerms, RepresentationModel, TrainableModel, TrainBatch } from './models/model';
+export { checkCodeShape, NetworkModel } from './models/model';
+export type { Conditional, Generative, LossOptions, LossTerms, RepresentationModel, TrainableModel, TrainBatch } from './models/model';
+export { Autoencoder, checkReconstructionSetup, checkSparsity, reconstructionTerms } from './models/autoencoder';
+export type { AutoencoderOptions, ReconstructionLoss, SparsityConfig } from './models/autoencoder';
 export { DenseAutoencoder } from './models/dense-autoencoder';
-export type { DenseAutoencoderConfig, ReconstructionLoss, ResolvedDenseAutoencoderConfig, SparsityConfig } from './models/dense-autoencoder';
+export type { DenseAutoencoderConfig, ResolvedDenseAutoencoderConfig } from './models/dense-autoencoder';
+export { ClassifierModel } from './models/classifier';
+export type { ClassifierOptions } from './models/classifier';
 export { MlpClassifier } from './models/mlp-classifier';
 export type { MlpClassifierConfig } from './models/mlp-classifier';
 export { Optimizer, optimizerNames } from './training/optimizer';
@@ -94,14 +112,20 @@ export type { LatentScatterOptions, LossCurvesOptions } from './viz/training-fig
 export { handcraftedDigitFeatures, handcraftedFeatureNames } from './data/digit-features';
 export { orthonormalRows, principalAngles } from './latent/principal-angles';
 export { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool } from './nn/conv';
-export type { ConvLayer, ConvTransposeLayer, Size2 } from './nn/conv';
+export type { ConvLayer, ConvSpec, ConvTransposeLayer, Size2 } from './nn/conv';
 export { ConvAutoencoder } from './models/conv-autoencoder';
 export type { ConvAutoencoderConfig } from './models/conv-autoencoder';
+export { checkVaeObjective, standardNormal, VariationalAutoencoder } from './models/variational-autoencoder';
+export type { VariationalAutoencoderOptions } from './models/variational-autoencoder';
 export { Vae } from './models/vae';
 export type { VaeConfig } from './models/vae';
+export { ConvVae } from './models/conv-vae';
+export type { ConvVaeConfig } from './models/conv-vae';
 export { registerWasmKernels } from './kernels/wasm-kernels';
-export { conv1dPadded, conv1dTranspose, convTranspose2d, convTransposeOutputSize, maxPool1d, maxUnpool1d, transposedConvByZeroInsertion } from './nn/conv1d';
-export type { Conv1dTransposeOptions, ConvTransposeOptions, MaxPool1dResult, ZeroInsertionSteps } from './nn/conv1d';
+export { conv1dPadded, conv1dTranspose, convTranspose2d, convTransposeOutputSize, transposedConvByZeroInsertion } from './nn/pytorch-conv';
+export type { Conv1dTransposeOptions, ConvTransposeOptions, ZeroInsertionSteps } from './nn/pytorch-conv';
+export { maxPool1d, maxUnpool1d } from './nn/pool1d';
+export type { MaxPool1dResult } from './nn/pool1d';
 export { applyBatchNorm, createBatchNorm } from './nn/batch-norm';
 export type { BatchNormLayer } from './nn/batch-norm';
 export { summaryRecorder } from './nn/summary';
@@ -110,3 +134,8 @@ export { makeSignals, signalClassNames } from './data/signals';
 export type { SignalOptions } from './data/signals';
 export { ConvAutoencoder1d } from './models/conv-autoencoder-1d';
 export type { ConvAutoencoder1dConfig, Encoding1d } from './models/conv-autoencoder-1d';
+// training loop and callbacks
+export { learningRateSchedule } from './training/callbacks';
+export type { TrainingCallback, TrainingContext, TrainingSettings } from './training/callbacks';
+export { EarlyStopping } from './training/early-stopping';
+export type { EarlyStoppingOptions, EarlyStoppingState } from './training/early-stopping';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from './nn/dense';
+import type { NamedVariable } from './nn/params';
 
 /**
  * Binary cross-entropy of targets `x` in [0, 1] against logits `l` (the decoder's output before its

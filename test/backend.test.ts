@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatBackendReport, requestedBackend, selectBackend } from '../src/backend';
+import { backendNames, chosenBackendInReport, formatBackendReport, requestedBackend, selectBackend } from '../src/backend';
 import type { BackendChoice, BackendLoader, BackendName, LoadedBackend } from '../src/backend';
-import { nativeThreads } from '../src/kernels/native-kernels';
+import { nativeThreads } from '../src/kernels/native/load';
 
 const tfjsNames: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', native: 'native', wasm: 'wasm', cpu: 'cpu' };
 
@@ -152,6 +152,16 @@ describe('selectBackend', () => {
     assert.match(lines[0], /^backend: wasm \(pkg-wasm 1\.0\.0; fake\)$/);
     assert.match(text, /- tensorflow-gpu unavailable: tensorflow-gpu is not installed/);
     assert.match(text, /\* wasm +chosen: fastest of the backends that loaded \[2\.00 ms\/step\]/);
+  });
+
+  it('reads the chosen backend back from printed text holding a report (what the notebook runner reports)', async () => {
+    for (const name of backendNames) {
+      const { loader } = fakeLoader({ [name]: 1 });
+      const printed = `profile: smoke\n${formatBackendReport(await select(name, loader))}\nprofile: smoke (REPLEARN_PROFILE)\n`;
+      assert.equal(chosenBackendInReport(printed), name);
+    }
+    assert.equal(chosenBackendInReport('training...\nbackend: gpu (not a backend name)\n'), null);
+    assert.equal(chosenBackendInReport('no report here'), null);
   });
 });
 

@@ -1,9 +1,10 @@
 // replearn's native kernels: a Node-API addon that works directly on the wasm backend's heap.
 //
-// Every entry point takes the heap (the Uint8Array over the WebAssembly memory, `HEAPU8`) and
-// element offsets (float index = byte offset / 4) of its inputs and of outputs that the caller
-// allocated there. It checks each range against the heap before touching it, so a wrong offset is
-// a JavaScript error, not memory corruption. Matrix products go to OpenBLAS (cblas_sgemm);
+// Every kernel entry point takes the heap (the Uint8Array over the WebAssembly memory, `HEAPU8`),
+// then numbers in the order of its signature below (element offsets, float index = byte offset / 4,
+// of its inputs and of outputs that the caller allocated there; sizes; flags; reals). It checks
+// each range against the heap before touching it, so a wrong offset is a JavaScript error, not
+// memory corruption. Matrix products go to OpenBLAS (cblas_sgemm);
 // convolutions are im2col + sgemm over chunks of images with a bounded workspace.
 //
 // Built by scripts/build-native.mjs:
@@ -12,12 +13,15 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
@@ -50,14 +54,68 @@ struct JsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The arguments of one call: heap first, then numbers.
+// ---- The calling convention ----
+// Each kernel entry point's parameters after the heap, in the order it reads them. These are the
+// lists of addonSignatures in src/kernels/native/signatures.ts, which turns named fields into
+// this order and refuses an addon whose signatures() differ from its own. The code below reads
+// parameters by name (PARAM), resolved to positions while compiling: a misspelt name does not build.
+template <size_t N>
+using Signature = std::array<std::string_view, N>;
+
+template <size_t A, size_t B>
+constexpr Signature<A + B> join(const Signature<A>& a, const Signature<B>& b) {
+  Signature<A + B> out{};
+  for (size_t i = 0; i < A; i++) out[i] = a[i];
+  for (size_t i = 0; i < B; i++) out[A + i] = b[i];
+  return out;
+}
+
+template <size_t N>
+constexpr size_t indexOf(const Signature<N>& signature, std::string_view name) {
+  for (size_t i = 0; i < N; i++) {
+    if (signature[i] == name) return i;
+  }
+  throw std::logic_error("no such parameter");  // in a constant expression: a compile error
+}
+
+template <size_t N, size_t M>
+constexpr bool endsWith(const Signature<N>& signature, const Signature<M>& tail) {
+  if (N < M) return false;
+  for (size_t i = 0; i < M; i++) {
+    if (signature[N - M + i] != tail[i]) return false;
+  }
+  return true;
+}
+
+#define PARAM(signature, name) (std::integral_constant<size_t, indexOf(signature, name)>::value)
+
+// The shape of one 2-D convolution (struct Conv) and of one max pool (struct Pool).
+constexpr Signature<15> kConvShape{"batchSize",   "inHeight",     "inWidth",     "inChannels",     "filterHeight",  "filterWidth", "outChannels", "outHeight",
+                                   "outWidth",    "strideHeight", "strideWidth", "dilationHeight", "dilationWidth", "padTop",      "padLeft"};
+constexpr Signature<12> kPoolShape{"batchSize", "inHeight", "inWidth", "inChannels", "filterHeight", "filterWidth", "outHeight", "outWidth", "strideHeight", "strideWidth", "padTop", "padLeft"};
+
+constexpr Signature<15> kGemm{"batch",   "transposeA",   "transposeB", "m",          "n",          "k",          "aOffset", "aBatchStride",
+                              "bOffset", "bBatchStride", "outOffset",  "biasOffset", "biasLength", "activation", "leakyreluAlpha"};
+constexpr auto kConv2d = join(Signature<7>{"xOffset", "filterOffset", "outOffset", "biasOffset", "biasLength", "activation", "leakyreluAlpha"}, kConvShape);
+constexpr auto kConv2dBackpropInput = join(Signature<3>{"dyOffset", "filterOffset", "dxOffset"}, kConvShape);
+constexpr auto kConv2dBackpropFilter = join(Signature<3>{"xOffset", "dyOffset", "dFilterOffset"}, kConvShape);
+constexpr auto kMaxPool = join(Signature<2>{"xOffset", "outOffset"}, kPoolShape);
+constexpr auto kMaxPoolGrad = join(Signature<3>{"dyOffset", "xOffset", "dxOffset"}, kPoolShape);
+constexpr Signature<5> kSumRows{"xOffset", "outOffset", "outer", "inner", "leading"};
+constexpr Signature<12> kAdam{"variableOffset", "mOffset", "vOffset", "gradientOffset", "newVariableOffset", "newMOffset", "newVOffset", "size", "rate", "beta1", "beta2", "epsilon"};
+
+// The arguments of one call: heap first, then the numbers of `signature`.
 struct Args {
   napi_env env;
   float* heap = nullptr;
   int64_t heapFloats = 0;
   std::vector<double> numbers;
+  const std::string_view* names;
 
-  Args(napi_env e, napi_callback_info info, size_t expected) : env(e) {
+  template <size_t N>
+  Args(napi_env e, napi_callback_info info, const Signature<N>& signature) : Args(e, info, signature.data(), N) {}
+
+  Args(napi_env e, napi_callback_info info, const std::string_view* parameterNames, size_t expected) : env(e), names(parameterNames) {
     size_t argc = 32;
     napi_value argv[32];
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) throw JsError("bad call");
@@ -79,14 +137,17 @@ struct Args {
     heapFloats = static_cast<int64_t>(length / 4);
     for (size_t i = 1; i < argc; i++) {
       double v = 0;
-      if (napi_get_value_double(env, argv[i], &v) != napi_ok) throw JsError("argument " + std::to_string(i) + " must be a number");
+      if (napi_get_value_double(env, argv[i], &v) != napi_ok) throw JsError(described(i - 1) + " must be a number");
       numbers.push_back(v);
     }
   }
 
+  // Parameter i (after the heap) by its name and its place in the call.
+  std::string described(size_t i) const { return std::string(names[i]) + " (argument " + std::to_string(i + 1) + ")"; }
+
   int64_t integer(size_t i) const {
     double v = numbers.at(i);
-    if (!(std::floor(v) == v) || std::fabs(v) > 9e15) throw JsError("argument " + std::to_string(i + 1) + " must be an integer");
+    if (!(std::floor(v) == v) || std::fabs(v) > 9e15) throw JsError(described(i) + " must be an integer");
     return static_cast<int64_t>(v);
   }
   float real(size_t i) const { return static_cast<float>(numbers.at(i)); }
@@ -109,7 +170,7 @@ void nonNegative(int64_t v, const char* what) {
   if (v < 0) throw JsError(std::string(what) + " must not be negative, got " + std::to_string(v));
 }
 
-// Activation codes shared with src/kernels/native-kernels.ts.
+// Activation codes shared with nativeActivationCodes in src/kernels/native/signatures.ts.
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
 
 inline float activate(float v, int act, float alpha) {
@@ -160,16 +221,18 @@ napi_value Guard(napi_env env, const char* name, F f) {
   return nullptr;
 }
 
-// gemm(heap, batch, transA, transB, M, N, K, aOff, aStride, bOff, bStride, cOff, biasOff, biasLen, act, alpha)
-// C[b] = act(op(A[b]) op(B[b]) + bias), C is M x N; a stride of 0 broadcasts that operand.
+// gemm (kGemm): C[b] = act(op(A[b]) op(B[b]) + bias), C is M x N; a batch stride of 0 broadcasts
+// that operand; biasOffset -1 for no bias.
 napi_value Gemm(napi_env env, napi_callback_info info) {
   return Guard(env, "gemm", [&] {
-    Args a(env, info, 15);
-    const int64_t batch = a.integer(0), transA = a.integer(1), transB = a.integer(2);
-    const int64_t M = a.integer(3), N = a.integer(4), K = a.integer(5);
-    const int64_t aOff = a.integer(6), aStride = a.integer(7), bOff = a.integer(8), bStride = a.integer(9), cOff = a.integer(10);
-    const int64_t biasOff = a.integer(11), biasLen = a.integer(12), act = a.integer(13);
-    const float alpha = a.real(14);
+    Args a(env, info, kGemm);
+    const int64_t batch = a.integer(PARAM(kGemm, "batch")), transA = a.integer(PARAM(kGemm, "transposeA")), transB = a.integer(PARAM(kGemm, "transposeB"));
+    const int64_t M = a.integer(PARAM(kGemm, "m")), N = a.integer(PARAM(kGemm, "n")), K = a.integer(PARAM(kGemm, "k"));
+    const int64_t aOff = a.integer(PARAM(kGemm, "aOffset")), aStride = a.integer(PARAM(kGemm, "aBatchStride"));
+    const int64_t bOff = a.integer(PARAM(kGemm, "bOffset")), bStride = a.integer(PARAM(kGemm, "bBatchStride"));
+    const int64_t cOff = a.integer(PARAM(kGemm, "outOffset"));
+    const int64_t biasOff = a.integer(PARAM(kGemm, "biasOffset")), biasLen = a.integer(PARAM(kGemm, "biasLength")), act = a.integer(PARAM(kGemm, "activation"));
+    const float alpha = a.real(PARAM(kGemm, "leakyreluAlpha"));
     nonNegative(batch, "batch");
     nonNegative(M, "M");
     nonNegative(N, "N");
@@ -197,14 +260,18 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   });
 }
 
-// The shape of one 2-D convolution, NHWC input, filter [KH, KW, C, CO].
+// The shape of one 2-D convolution, NHWC input, filter [KH, KW, C, CO]; fields in kConvShape's order.
 struct Conv {
   int64_t n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, padT, padL;
 
-  static Conv from(const Args& a, size_t first) {
+  // Read from the kConvShape parameters that end signature S.
+  template <const auto& S>
+  static Conv from(const Args& a) {
     Conv v{};
     int64_t* fields[] = {&v.n, &v.h, &v.w, &v.c, &v.kh, &v.kw, &v.co, &v.oh, &v.ow, &v.sh, &v.sw, &v.dh, &v.dw, &v.padT, &v.padL};
-    for (size_t i = 0; i < 15; i++) *fields[i] = a.integer(first + i);
+    static_assert(endsWith(S, kConvShape), "a convolution's signature ends with kConvShape");
+    constexpr size_t first = S.size() - kConvShape.size();
+    for (size_t i = 0; i < kConvShape.size(); i++) *fields[i] = a.integer(first + i);
     nonNegative(v.n, "batch");
     for (auto [value, name] : {std::pair{v.h, "height"}, {v.w, "width"}, {v.c, "channels"}, {v.kh, "filter height"}, {v.kw, "filter width"},
                                {v.co, "output channels"}, {v.sh, "stride"}, {v.sw, "stride"}, {v.dh, "dilation"}, {v.dw, "dilation"}}) {
@@ -361,16 +428,17 @@ void sumTaps(const Conv& v, const float* z, int64_t n0, int64_t count, float* y)
 // input pixel, im2col's has C*KH*KW per output pixel.
 bool gridIsSmaller(const Conv& v) { return v.co * v.h * v.w < v.c * v.oh * v.ow; }
 
-// conv2d(heap, xOff, wOff, yOff, biasOff, biasLen, act, alpha, ...15 conv fields)
+// conv2d (kConv2d): y = act(conv2d(x, w) + bias); biasOffset -1 for no bias.
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   return Guard(env, "conv2d", [&] {
-    Args a(env, info, 22);
-    const Conv v = Conv::from(a, 7);
-    const float* x = a.span(a.integer(0), v.n * v.h * v.w * v.c, "x");
-    const float* w = a.span(a.integer(1), v.k() * v.co, "filter");
-    float* y = a.span(a.integer(2), v.n * v.pixels() * v.co, "y");
-    const int64_t biasOff = a.integer(3), biasLen = a.integer(4), act = a.integer(5);
-    const float alpha = a.real(6);
+    Args a(env, info, kConv2d);
+    const Conv v = Conv::from<kConv2d>(a);
+    const float* x = a.span(a.integer(PARAM(kConv2d, "xOffset")), v.n * v.h * v.w * v.c, "x");
+    const float* w = a.span(a.integer(PARAM(kConv2d, "filterOffset")), v.k() * v.co, "filter");
+    float* y = a.span(a.integer(PARAM(kConv2d, "outOffset")), v.n * v.pixels() * v.co, "y");
+    const int64_t biasOff = a.integer(PARAM(kConv2d, "biasOffset")), biasLen = a.integer(PARAM(kConv2d, "biasLength"));
+    const int64_t act = a.integer(PARAM(kConv2d, "activation"));
+    const float alpha = a.real(PARAM(kConv2d, "leakyreluAlpha"));
     const float* bias = nullptr;
     if (biasOff >= 0) {
       if (biasLen != 1 && biasLen != v.co) throw JsError("bias must have 1 or CO elements");
@@ -402,14 +470,14 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   });
 }
 
-// conv2dBackpropInput(heap, dyOff, wOff, dxOff, ...15 conv fields): dx = conv2d's input gradient.
+// conv2dBackpropInput (kConv2dBackpropInput): dx = conv2d's input gradient.
 napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
   return Guard(env, "conv2dBackpropInput", [&] {
-    Args a(env, info, 18);
-    const Conv v = Conv::from(a, 3);
-    const float* dy = a.span(a.integer(0), v.n * v.pixels() * v.co, "dy");
-    const float* w = a.span(a.integer(1), v.k() * v.co, "filter");
-    float* dx = a.span(a.integer(2), v.n * v.h * v.w * v.c, "dx");
+    Args a(env, info, kConv2dBackpropInput);
+    const Conv v = Conv::from<kConv2dBackpropInput>(a);
+    const float* dy = a.span(a.integer(PARAM(kConv2dBackpropInput, "dyOffset")), v.n * v.pixels() * v.co, "dy");
+    const float* w = a.span(a.integer(PARAM(kConv2dBackpropInput, "filterOffset")), v.k() * v.co, "filter");
+    float* dx = a.span(a.integer(PARAM(kConv2dBackpropInput, "dxOffset")), v.n * v.h * v.w * v.c, "dx");
     const int64_t K = v.k();
     if (v.pointwise()) {
       if (v.n * v.pixels() == 0) return;
@@ -440,14 +508,14 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
   });
 }
 
-// conv2dBackpropFilter(heap, xOff, dyOff, dwOff, ...15 conv fields): dw = conv2d's filter gradient.
+// conv2dBackpropFilter (kConv2dBackpropFilter): dw = conv2d's filter gradient.
 napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return Guard(env, "conv2dBackpropFilter", [&] {
-    Args a(env, info, 18);
-    const Conv v = Conv::from(a, 3);
-    const float* x = a.span(a.integer(0), v.n * v.h * v.w * v.c, "x");
-    const float* dy = a.span(a.integer(1), v.n * v.pixels() * v.co, "dy");
-    float* dw = a.span(a.integer(2), v.k() * v.co, "dw");
+    Args a(env, info, kConv2dBackpropFilter);
+    const Conv v = Conv::from<kConv2dBackpropFilter>(a);
+    const float* x = a.span(a.integer(PARAM(kConv2dBackpropFilter, "xOffset")), v.n * v.h * v.w * v.c, "x");
+    const float* dy = a.span(a.integer(PARAM(kConv2dBackpropFilter, "dyOffset")), v.n * v.pixels() * v.co, "dy");
+    float* dw = a.span(a.integer(PARAM(kConv2dBackpropFilter, "dFilterOffset")), v.k() * v.co, "dw");
     const int64_t K = v.k();
     if (v.n == 0 || v.pixels() == 0) {
       std::fill(dw, dw + K * v.co, 0.f);
@@ -480,13 +548,17 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
-// The shape of one max pool, NHWC.
+// The shape of one max pool, NHWC; fields in kPoolShape's order.
 struct Pool {
   int64_t n, h, w, c, kh, kw, oh, ow, sh, sw, padT, padL;
-  static Pool from(const Args& a, size_t first) {
+  // Read from the kPoolShape parameters that end signature S.
+  template <const auto& S>
+  static Pool from(const Args& a) {
     Pool p{};
     int64_t* fields[] = {&p.n, &p.h, &p.w, &p.c, &p.kh, &p.kw, &p.oh, &p.ow, &p.sh, &p.sw, &p.padT, &p.padL};
-    for (size_t i = 0; i < 12; i++) *fields[i] = a.integer(first + i);
+    static_assert(endsWith(S, kPoolShape), "a pool's signature ends with kPoolShape");
+    constexpr size_t first = S.size() - kPoolShape.size();
+    for (size_t i = 0; i < kPoolShape.size(); i++) *fields[i] = a.integer(first + i);
     for (int64_t* f : fields) nonNegative(*f, "pool size");
     positive(p.kh, "pool height");
     positive(p.kw, "pool width");
@@ -521,13 +593,13 @@ struct Pool {
 thread_local std::vector<float> poolBest;
 thread_local std::vector<float> poolOpen;
 
-// maxPool(heap, xOff, yOff, ...12 pool fields)
+// maxPool (kMaxPool): y = each window's maximum.
 napi_value MaxPool(napi_env env, napi_callback_info info) {
   return Guard(env, "maxPool", [&] {
-    Args a(env, info, 14);
-    const Pool p = Pool::from(a, 2);
-    const float* x = a.span(a.integer(0), p.n * p.h * p.w * p.c, "x");
-    float* y = a.span(a.integer(1), p.n * p.oh * p.ow * p.c, "y");
+    Args a(env, info, kMaxPool);
+    const Pool p = Pool::from<kMaxPool>(a);
+    const float* x = a.span(a.integer(PARAM(kMaxPool, "xOffset")), p.n * p.h * p.w * p.c, "x");
+    float* y = a.span(a.integer(PARAM(kMaxPool, "outOffset")), p.n * p.oh * p.ow * p.c, "y");
 #pragma omp parallel for schedule(static)
     for (int64_t row = 0; row < p.n * p.oh; row++) {
       const int64_t img = row / p.oh, oy = row % p.oh;
@@ -536,14 +608,14 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
   });
 }
 
-// maxPoolGrad(heap, dyOff, xOff, dxOff, ...12 pool fields): routes dy to each window's maximum.
+// maxPoolGrad (kMaxPoolGrad): routes dy to each window's maximum.
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return Guard(env, "maxPoolGrad", [&] {
-    Args a(env, info, 15);
-    const Pool p = Pool::from(a, 3);
-    const float* dy = a.span(a.integer(0), p.n * p.oh * p.ow * p.c, "dy");
-    const float* x = a.span(a.integer(1), p.n * p.h * p.w * p.c, "x");
-    float* dx = a.span(a.integer(2), p.n * p.h * p.w * p.c, "dx");
+    Args a(env, info, kMaxPoolGrad);
+    const Pool p = Pool::from<kMaxPoolGrad>(a);
+    const float* dy = a.span(a.integer(PARAM(kMaxPoolGrad, "dyOffset")), p.n * p.oh * p.ow * p.c, "dy");
+    const float* x = a.span(a.integer(PARAM(kMaxPoolGrad, "xOffset")), p.n * p.h * p.w * p.c, "x");
+    float* dx = a.span(a.integer(PARAM(kMaxPoolGrad, "dxOffset")), p.n * p.h * p.w * p.c, "dx");
     std::fill(dx, dx + p.n * p.h * p.w * p.c, 0.f);
     // Windows of one image only write into that image: images run in parallel.
 #pragma omp parallel for schedule(static)
@@ -575,16 +647,16 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// sumRows(heap, xOff, yOff, outer, inner, leading): x is outer x inner. leading=1 sums over the
-// outer index (y has inner elements), leading=0 over the inner one (y has outer elements).
+// sumRows (kSumRows): x is outer x inner. leading=1 sums over the outer index (y has inner
+// elements), leading=0 over the inner one (y has outer elements).
 napi_value SumRows(napi_env env, napi_callback_info info) {
   return Guard(env, "sum", [&] {
-    Args a(env, info, 5);
-    const int64_t outer = a.integer(2), inner = a.integer(3), leading = a.integer(4);
+    Args a(env, info, kSumRows);
+    const int64_t outer = a.integer(PARAM(kSumRows, "outer")), inner = a.integer(PARAM(kSumRows, "inner")), leading = a.integer(PARAM(kSumRows, "leading"));
     nonNegative(outer, "outer size");
     nonNegative(inner, "inner size");
-    const float* x = a.span(a.integer(0), outer * inner, "x");
-    float* y = a.span(a.integer(1), leading ? inner : outer, "y");
+    const float* x = a.span(a.integer(PARAM(kSumRows, "xOffset")), outer * inner, "x");
+    float* y = a.span(a.integer(PARAM(kSumRows, "outOffset")), leading ? inner : outer, "y");
     if (leading) {
       // Column sums, accumulated row by row in float as the cpu backend does.
       std::fill(y, y + inner, 0.f);
@@ -604,21 +676,20 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   });
 }
 
-// adam(heap, varOff, mOff, vOff, gOff, newVarOff, newMOff, newVOff, n, rate, beta1, beta2, epsilon)
-// m' = b1 m + (1-b1) g; v' = b2 v + (1-b2) g^2; var' = var - rate m' / (sqrt(v') + eps).
+// adam (kAdam): m' = b1 m + (1-b1) g; v' = b2 v + (1-b2) g^2; var' = var - rate m' / (sqrt(v') + eps).
 napi_value Adam(napi_env env, napi_callback_info info) {
   return Guard(env, "adam", [&] {
-    Args a(env, info, 12);
-    const int64_t n = a.integer(7);
+    Args a(env, info, kAdam);
+    const int64_t n = a.integer(PARAM(kAdam, "size"));
     nonNegative(n, "size");
-    const float* var = a.span(a.integer(0), n, "variable");
-    const float* m = a.span(a.integer(1), n, "m");
-    const float* v = a.span(a.integer(2), n, "v");
-    const float* g = a.span(a.integer(3), n, "gradient");
-    float* var2 = a.span(a.integer(4), n, "new variable");
-    float* m2 = a.span(a.integer(5), n, "new m");
-    float* v2 = a.span(a.integer(6), n, "new v");
-    const float rate = a.real(8), b1 = a.real(9), b2 = a.real(10), eps = a.real(11);
+    const float* var = a.span(a.integer(PARAM(kAdam, "variableOffset")), n, "variable");
+    const float* m = a.span(a.integer(PARAM(kAdam, "mOffset")), n, "m");
+    const float* v = a.span(a.integer(PARAM(kAdam, "vOffset")), n, "v");
+    const float* g = a.span(a.integer(PARAM(kAdam, "gradientOffset")), n, "gradient");
+    float* var2 = a.span(a.integer(PARAM(kAdam, "newVariableOffset")), n, "new variable");
+    float* m2 = a.span(a.integer(PARAM(kAdam, "newMOffset")), n, "new m");
+    float* v2 = a.span(a.integer(PARAM(kAdam, "newVOffset")), n, "new v");
+    const float rate = a.real(PARAM(kAdam, "rate")), b1 = a.real(PARAM(kAdam, "beta1")), b2 = a.real(PARAM(kAdam, "beta2")), eps = a.real(PARAM(kAdam, "epsilon"));
     const float c1 = 1.f - b1, c2 = 1.f - b2;
 #pragma omp parallel for schedule(static) if (n > (1 << 20))
     for (int64_t i = 0; i < n; i++) {
@@ -659,12 +730,50 @@ napi_value Describe(napi_env env, napi_callback_info) {
   return result;
 }
 
+// A kernel entry point and its signature.
+struct Entry {
+  const char* name;
+  napi_callback fn;
+  const std::string_view* parameters;
+  size_t count;
+};
+
+template <size_t N>
+constexpr Entry entry(const char* name, napi_callback fn, const Signature<N>& signature) {
+  return {name, fn, signature.data(), N};
+}
+
+const Entry kEntries[] = {
+    entry("gemm", Gemm, kGemm),
+    entry("conv2d", Conv2d, kConv2d),
+    entry("conv2dBackpropInput", Conv2dBackpropInput, kConv2dBackpropInput),
+    entry("conv2dBackpropFilter", Conv2dBackpropFilter, kConv2dBackpropFilter),
+    entry("maxPool", MaxPool, kMaxPool),
+    entry("maxPoolGrad", MaxPoolGrad, kMaxPoolGrad),
+    entry("sumRows", SumRows, kSumRows),
+    entry("adam", Adam, kAdam),
+};
+
+// signatures(): { gemm: ["batch", ...], ... }, each entry point's parameters after the heap in order.
+napi_value Signatures(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_object(env, &result);
+  for (const Entry& e : kEntries) {
+    napi_value names;
+    napi_create_array_with_length(env, e.count, &names);
+    for (size_t i = 0; i < e.count; i++) {
+      napi_value name;
+      napi_create_string_utf8(env, e.parameters[i].data(), e.parameters[i].size(), &name);
+      napi_set_element(env, names, (uint32_t)i, name);
+    }
+    napi_set_named_property(env, result, e.name, names);
+  }
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> functions[] = {
-      {"gemm", Gemm},         {"conv2d", Conv2d},   {"conv2dBackpropInput", Conv2dBackpropInput}, {"conv2dBackpropFilter", Conv2dBackpropFilter},
-      {"maxPool", MaxPool},   {"maxPoolGrad", MaxPoolGrad}, {"sumRows", SumRows},                {"adam", Adam},
-      {"threads", Threads},   {"describe", Describe},
-  };
+  std::vector<std::pair<const char*, napi_callback>> functions = {{"threads", Threads}, {"describe", Describe}, {"signatures", Signatures}};
+  for (const Entry& e : kEntries) functions.emplace_back(e.name, e.fn);
   for (const auto& [name, fn] : functions) {
     napi_value value;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &value);

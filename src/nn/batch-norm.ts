@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from './dense';
+import type { ParameterScope } from './params';
 
 /**
  * Batch normalisation (Ioffe and Szegedy, 2015) over the last axis (channels): in training each
@@ -22,29 +22,20 @@ export interface BatchNormLayer {
 }
 
 /**
- * A batch-norm layer for `channels`; `gamma`, `beta` go to `registry` (`name/gamma`, `name/beta`,
- * so weight decay, which takes `/w`, leaves them alone) and the running statistics to `state`.
- * Defaults as PyTorch: momentum 0.1, epsilon 1e-5.
+ * A batch-norm layer for `channels` made in `scope`: `gamma` and `beta` are trainable
+ * (`scope/gamma`, `scope/beta`, so weight decay, which takes `/w`, leaves them alone), the running
+ * statistics (`scope/moving_mean`, `scope/moving_variance`) are state. Defaults as PyTorch:
+ * momentum 0.1, epsilon 1e-5.
  */
-export function createBatchNorm(
-  channels: number,
-  scope: string,
-  name: string,
-  registry: NamedVariable[],
-  state: NamedVariable[],
-  options: { momentum?: number; epsilon?: number } = {},
-): BatchNormLayer {
+export function createBatchNorm(scope: ParameterScope, channels: number, options: { momentum?: number; epsilon?: number } = {}): BatchNormLayer {
   const momentum = options.momentum ?? 0.1;
   const epsilon = options.epsilon ?? 1e-5;
   if (!(momentum > 0 && momentum <= 1)) throw new Error(`batch norm momentum must be in (0, 1], got ${momentum}`);
   if (!(epsilon > 0)) throw new Error(`batch norm epsilon must be > 0, got ${epsilon}`);
-  const v = (init: tf.Tensor, trainable: boolean, what: string) => tf.tidy(() => tf.variable(init, trainable, `${scope}/${name}/${what}`));
-  const gamma = v(tf.ones([channels]), true, 'gamma');
-  const beta = v(tf.zeros([channels]), true, 'beta');
-  const movingMean = v(tf.zeros([channels]), false, 'moving_mean');
-  const movingVariance = v(tf.ones([channels]), false, 'moving_variance');
-  registry.push({ name: `${name}/gamma`, variable: gamma }, { name: `${name}/beta`, variable: beta });
-  state.push({ name: `${name}/moving_mean`, variable: movingMean }, { name: `${name}/moving_variance`, variable: movingVariance });
+  const gamma = scope.addWeight('gamma', [channels], { kind: 'ones' });
+  const beta = scope.addWeight('beta', [channels], { kind: 'zeros' });
+  const movingMean = scope.addWeight('moving_mean', [channels], { kind: 'zeros' }, { trainable: false });
+  const movingVariance = scope.addWeight('moving_variance', [channels], { kind: 'ones' }, { trainable: false });
   return { gamma, beta, movingMean, movingVariance, momentum, epsilon };
 }
 

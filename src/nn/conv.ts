@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Random } from '../core/random';
-import type { Activation, NamedVariable } from './dense';
+import type { Activation } from './dense';
 import { activate } from './dense';
+import type { ParameterScope } from './params';
 
 /**
  * Convolution layers on images `[batch, height, width, channels]` (NHWC, as TF.js and Keras).
@@ -33,67 +33,33 @@ export interface ConvTransposeLayer {
   readonly activation: Activation;
 }
 
-/** Glorot-uniform values for a kernel with the given fans (as Keras: receptive field x channels). */
-function glorot(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const w = new Float32Array(count);
-  for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;
-  return w;
+/** Kernel, channels, strides and activation of a convolution or transposed convolution. */
+export interface ConvSpec {
+  readonly kernel: Size2;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly strides: Size2;
+  readonly activation: Activation;
 }
 
-/** A kernel variable of any `shape` with Glorot-uniform values from `random`, registered as `name/w`. */
-export function createKernel(shape: number[], fanIn: number, fanOut: number, random: Random, scope: string, name: string, registry: NamedVariable[]): tf.Variable {
-  const values = glorot(shape.reduce((a, b) => a * b, 1), fanIn, fanOut, random);
-  const kernel = tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${scope}/${name}/w`));
-  registry.push({ name: `${name}/w`, variable: kernel });
-  return kernel;
+/** The Glorot fans of a kernel as Keras counts them: receptive field times input (output) channels. */
+function fans(spec: ConvSpec): { kind: 'glorotUniform'; fanIn: number; fanOut: number } {
+  const field = spec.kernel[0] * spec.kernel[1];
+  return { kind: 'glorotUniform', fanIn: field * spec.inChannels, fanOut: field * spec.outChannels };
 }
 
-/** A zero bias variable of `size`, registered as `name/b`. */
-export function createBias(size: number, scope: string, name: string, registry: NamedVariable[]): tf.Variable {
-  const bias = tf.tidy(() => tf.variable(tf.zeros([size]), true, `${scope}/${name}/b`));
-  registry.push({ name: `${name}/b`, variable: bias });
-  return bias;
+/** A convolution made in `scope`: kernel `scope/w` Glorot-uniform from the scope's generator, bias `scope/b` zeros. */
+export function createConv(scope: ParameterScope, spec: ConvSpec): ConvLayer {
+  const filter = scope.addWeight('w', [spec.kernel[0], spec.kernel[1], spec.inChannels, spec.outChannels], fans(spec));
+  const bias = scope.addWeight('b', [spec.outChannels], { kind: 'zeros' });
+  return { filter, bias, strides: spec.strides, activation: spec.activation };
 }
 
-function makeVariables(shape: [number, number, number, number], fanIn: number, fanOut: number, biasSize: number, random: Random, scope: string, name: string, registry: NamedVariable[]) {
-  const filter = createKernel(shape, fanIn, fanOut, random, scope, name, registry);
-  const bias = createBias(biasSize, scope, name, registry);
-  return { filter, bias };
-}
-
-/** A convolution with Glorot-uniform kernel from `random` and zero bias; variables `name/w`, `name/b` go to `registry`. */
-export function createConv(
-  kernel: Size2,
-  inChannels: number,
-  outChannels: number,
-  strides: Size2,
-  activation: Activation,
-  random: Random,
-  scope: string,
-  name: string,
-  registry: NamedVariable[],
-): ConvLayer {
-  const field = kernel[0] * kernel[1];
-  const { filter, bias } = makeVariables([kernel[0], kernel[1], inChannels, outChannels], field * inChannels, field * outChannels, outChannels, random, scope, name, registry);
-  return { filter, bias, strides, activation };
-}
-
-/** A transposed convolution with Glorot-uniform kernel from `random` and zero bias. */
-export function createConvTranspose(
-  kernel: Size2,
-  inChannels: number,
-  outChannels: number,
-  strides: Size2,
-  activation: Activation,
-  random: Random,
-  scope: string,
-  name: string,
-  registry: NamedVariable[],
-): ConvTransposeLayer {
-  const field = kernel[0] * kernel[1];
-  const { filter, bias } = makeVariables([kernel[0], kernel[1], outChannels, inChannels], field * inChannels, field * outChannels, outChannels, random, scope, name, registry);
-  return { filter, bias, strides, activation };
+/** A transposed convolution made in `scope` (kernel `[rows, cols, outChannels, inChannels]`, TF.js's layout). */
+export function createConvTranspose(scope: ParameterScope, spec: ConvSpec): ConvTransposeLayer {
+  const filter = scope.addWeight('w', [spec.kernel[0], spec.kernel[1], spec.outChannels, spec.inChannels], fans(spec));
+  const bias = scope.addWeight('b', [spec.outChannels], { kind: 'zeros' });
+  return { filter, bias, strides: spec.strides, activation: spec.activation };
 }
 
 /** Applies a convolution to `x` `[batch, h, w, inChannels]`; bias and ReLU are fused into the kernel. */

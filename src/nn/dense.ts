@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Random } from '../core/random';
+import type { ParameterScope } from './params';
+
+/** Kept here too for older imports; the scope file (./params) is its home. */
+export type { NamedVariable } from './params';
 
 /** Activation functions a dense layer can apply. */
 export type Activation = 'linear' | 'relu' | 'elu' | 'tanh' | 'sigmoid';
 
 /** Every activation name, for validating configs. */
 export const activations: readonly Activation[] = ['linear', 'relu', 'elu', 'tanh', 'sigmoid'];
-
-/** A variable with the name it has inside its model (stable across instances, used by checkpoints). */
-export interface NamedVariable {
-  readonly name: string;
-  readonly variable: tf.Variable;
-}
 
 /** One fully connected layer: `y = activation(x W + b)` with `W` `[inputDim, outputDim]`. */
 export interface DenseLayer {
@@ -22,14 +19,6 @@ export interface DenseLayer {
   readonly outputDim: number;
 }
 
-let instanceCounter = 0;
-
-/** A prefix unique to this process for the TF.js names of one model's variables (TF.js names are global). */
-export function uniqueScope(modelName: string): string {
-  instanceCounter += 1;
-  return `${modelName}_${instanceCounter}`;
-}
-
 /** Throws unless `value` is one of `activations`, naming the config field. */
 export function checkActivation(value: string, field: string): Activation {
   if (!(activations as readonly string[]).includes(value)) {
@@ -38,26 +27,21 @@ export function checkActivation(value: string, field: string): Activation {
   return value as Activation;
 }
 
+/** Sizes and activation of a dense layer. */
+export interface DenseSpec {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly activation: Activation;
+}
+
 /**
- * Creates a dense layer with Glorot-uniform weights drawn from `random` (so a seed fixes them on
- * every backend) and zero bias. Its variables are appended to `registry` under `name/w`, `name/b`.
+ * A dense layer made in `scope` (its weights are `scope/w`, Glorot-uniform from the scope's
+ * generator, and `scope/b`, zeros).
  */
-export function createDense(
-  inputDim: number,
-  outputDim: number,
-  activation: Activation,
-  random: Random,
-  scope: string,
-  name: string,
-  registry: NamedVariable[],
-): DenseLayer {
-  const limit = Math.sqrt(6 / (inputDim + outputDim));
-  const w = new Float32Array(inputDim * outputDim);
-  for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;
-  // tidy frees the initial tensors; the variables keep their own reference to the values.
-  const weight = tf.tidy(() => tf.variable(tf.tensor2d(w, [inputDim, outputDim]), true, `${scope}/${name}/w`));
-  const bias = tf.tidy(() => tf.variable(tf.zeros([outputDim]), true, `${scope}/${name}/b`));
-  registry.push({ name: `${name}/w`, variable: weight }, { name: `${name}/b`, variable: bias });
+export function createDense(scope: ParameterScope, spec: DenseSpec): DenseLayer {
+  const { inputDim, outputDim, activation } = spec;
+  const weight = scope.addWeight('w', [inputDim, outputDim], { kind: 'glorotUniform', fanIn: inputDim, fanOut: outputDim });
+  const bias = scope.addWeight('b', [outputDim], { kind: 'zeros' });
   return { weight, bias, activation, inputDim, outputDim };
 }
 

@@ -1,30 +1,15 @@
 import { createRequire } from 'module';
 import * as path from 'path';
+import { setKernelOutput, type KernelWriter } from '../core/output';
 
-/** One Jupyter display output: MIME type to payload (strings; binary payloads base64), as in `display_data`. */
-export interface DisplayBundle {
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  transient?: { display_id?: string };
-}
-
-/** Sends a bundle to the front end; `update` replaces the output that has the same display id. */
-export type DisplaySink = (bundle: DisplayBundle, update: boolean) => void;
-
-type KernelWriter = (bundle: DisplayBundle, update: boolean) => void;
+// The display sink, the notebook check and the helpers the trainer's progress line needs live in
+// core/output.ts (the trainer must not import src/notebook); they are re-exported here. Everything
+// that knows tslab is in this file: importing it registers tslab's kernel writer with core/output.
+export { emit, escapeHtml, inNotebook, newDisplayId, setDisplaySink } from '../core/output';
+export type { DisplayBundle, DisplaySink } from '../core/output';
 
 interface TslabJupyterModule {
   lastWriteDisplayData: KernelWriter | null;
-}
-
-let injectedSink: DisplaySink | null = null;
-
-/**
- * Replaces where displays go (tests, or a front end other than tslab); `null` restores the default,
- * which writes to the running tslab kernel, or prints the `text/plain` part outside a kernel.
- */
-export function setDisplaySink(sink: DisplaySink | null): void {
-  injectedSink = sink;
 }
 
 /**
@@ -122,35 +107,5 @@ function guardKernelSockets(): void {
 
 guardKernelSockets();
 
-/** True when code runs inside a tslab kernel that can show rich output. */
-export function inNotebook(): boolean {
-  return injectedSink !== null || kernelWriter() !== null;
-}
-
-/** Sends one bundle to the notebook (or prints its text outside one). */
-export function emit(bundle: DisplayBundle, update = false): void {
-  if (injectedSink !== null) {
-    injectedSink(bundle, update);
-    return;
-  }
-  const writer = kernelWriter();
-  if (writer !== null) {
-    writer(bundle, update);
-    return;
-  }
-  const text = bundle.data['text/plain'];
-  if (typeof text === 'string') process.stdout.write(`${text}\n`);
-}
-
-let displayCounter = 0;
-
-/** A display id unique within this process, for outputs that are updated in place. */
-export function newDisplayId(prefix: string): string {
-  displayCounter += 1;
-  return `replearn-${prefix}-${process.pid}-${Date.now().toString(36)}-${displayCounter}`;
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+// Output from core/output.ts (figures, tables, the trainer's progress line) goes to tslab's writer.
+setKernelOutput({ writer: kernelWriter, inKernel: () => kernelWriter() !== null });

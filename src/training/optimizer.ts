@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { adamKernelName } from '../kernels/native-kernels';
-import type { NamedVariable } from '../nn/dense';
+import type { NamedVariable } from '../nn/params';
 
 /** Optimisers the trainer offers. */
 export type OptimizerName = 'sgd' | 'adagrad' | 'adam' | 'adamax';
@@ -72,6 +72,7 @@ export class Optimizer {
   readonly config: Readonly<Required<OptimizerConfig>>;
   /** Number of updates applied so far. */
   step = 0;
+  private rate: number;
   private readonly slots: { name: string; variable: tf.Variable; state: Record<string, tf.Variable> }[];
 
   constructor(variables: readonly NamedVariable[], config: OptimizerConfig) {
@@ -97,6 +98,7 @@ export class Optimizer {
     checkNonNegative(full.momentum, 'momentum', 1);
     checkNonNegative(full.initialAccumulatorValue, 'initialAccumulatorValue');
     this.config = full;
+    this.rate = full.learningRate;
     const names = slotNames(full);
     this.slots = variables.map(({ name, variable }) => ({
       name,
@@ -105,10 +107,25 @@ export class Optimizer {
     }));
   }
 
+  /**
+   * Learning rate of the next updates: `config.learningRate` until set (a schedule sets it each
+   * epoch; 0 pauses the updates of the weights, not of Adam's or Adagrad's statistics). It is not
+   * part of `config` nor of the saved state, so a checkpoint records and compares the configured rate.
+   */
+  get learningRate(): number {
+    return this.rate;
+  }
+
+  set learningRate(rate: number) {
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw new Error(`learningRate must be a finite number >= 0, got ${String(rate)}`);
+    this.rate = rate;
+  }
+
   /** Applies one update from `grads` (one gradient per variable, keyed by TF.js variable name). */
   apply(grads: tf.NamedTensorMap): void {
     this.step += 1;
-    const { name, learningRate, beta1, beta2, epsilon, momentum } = this.config;
+    const { name, beta1, beta2, epsilon, momentum } = this.config;
+    const learningRate = this.rate;
     // Bias corrections are computed on the host from the exact step count, so a restored step
     // gives the same numbers as an uninterrupted run.
     const adamRate = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);

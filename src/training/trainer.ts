@@ -1,48 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { EventLoopYielder } from '../core/event-loop';
-import type { BatchOptions, HostBatch } from '../data/batches';
-import { batchCount, batchPlans } from '../data/batches';
-import { featureSize } from '../data/dataset';
+import { liveOutputAvailable } from '../core/output';
+import type { HostBatch } from '../data/batches';
+import { batchCount } from '../data/batches';
 import type { BatchSource } from '../data/dataset-file';
 import { batchesOf } from '../data/dataset-file';
 import { kernelWeights, l2Penalty } from '../losses';
 import type { LossTerms, TrainableModel, TrainBatch } from '../models/model';
-import { inNotebook } from '../notebook/display';
-import { formatDuration, formatTrainingProgress, ProgressLine } from '../notebook/progress';
-import type { CheckpointLock, LoadedCheckpoint } from './checkpoint';
-import { hasCheckpoint, loadCheckpoint, lockCheckpointDir, saveCheckpoint, stableJson, trainingSetFingerprint } from './checkpoint';
+import type { BatchLog, EpochLog, LossValues, TrainingCallback, TrainingContext, TrainingSettings } from './callbacks';
+import { CheckpointCallback } from './checkpoint-callback';
+import { EarlyStopping } from './early-stopping';
+import { NonFiniteLossError, nonFiniteInBatch } from './non-finite';
 import type { OptimizerName } from './optimizer';
 import { Optimizer } from './optimizer';
-import { assignFromCheckpoint, modelMeta, savedVariables, weightTensors } from './weights';
+import { TrainingProgressCallback } from './progress';
 
-/** Loss terms as plain numbers, e.g. `{ total: 95.2, reconstruction: 95.2 }`. */
-export type LossValues = Record<string, number>;
+// The logs and the NaN error moved next to the callbacks; they stay importable from here.
+export type { BatchLog, EpochLog, LossValues } from './callbacks';
+export { NonFiniteLossError } from './non-finite';
+export type { NonFiniteInput, NonFiniteLossDetails, NonFiniteLossStage } from './non-finite';
 
-/** What one epoch did. */
-export interface EpochLog {
-  epoch: number;
-  /** Mean of each loss term over the epoch's training batches (weighted by batch size). */
-  train: LossValues;
-  /** Each loss term on the validation set, after the epoch; absent without a validation set. */
-  validation?: LossValues;
-  seconds: number;
-  samplesPerSecond: number;
-  /** True when the monitored loss improved on the best so far. */
-  improved: boolean;
-}
-
-/** What `onBatchEnd` receives. */
-export interface BatchLog {
-  epoch: number;
-  /** Batch number within the epoch, from 1. */
-  batch: number;
-  batches: number;
-  size: number;
-  losses: LossValues;
-}
-
-/** Callbacks of a training run; they get plain numbers, never tensors, and may be async. */
+/**
+ * The two callbacks `train` has always taken in `callbacks`; any `TrainingCallback` (which these
+ * are) may be given there too, or an array of them.
+ */
 export interface TrainCallbacks {
   onBatchEnd?: (log: BatchLog) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
@@ -59,7 +41,7 @@ export interface TrainOptions {
   /** Seed of the batch order (each epoch's order depends only on the seed and the epoch). */
   seed: number;
   optimizer?: OptimizerName;
-  /** Default 1e-3. */
+  /** Default 1e-3. A `learningRateSchedule` in `callbacks` changes it per epoch. */
   learningRate?: number;
   /** SGD momentum. Default 0. */
   momentum?: number;
@@ -69,7 +51,7 @@ export interface TrainOptions {
   monitor?: string;
   /** Stop after this many epochs without an improvement larger than `minDelta`. Default: never stop early. */
   patience?: number;
-  /** Smallest decrease that counts as an improvement. Default 0. */
+  /** Smallest decrease that counts as an improvement (a number >= 0). Default 0. */
   minDelta?: number;
   /** Put back the weights of the best epoch at the end. Default true. */
   restoreBestWeights?: boolean;
@@ -86,7 +68,12 @@ export interface TrainOptions {
    * and training set (see `trainingSetFingerprint`) is resumed; any other is an error.
    */
   resume?: boolean;
-  callbacks?: TrainCallbacks;
+  /**
+   * Callbacks of the run (`TrainCallbacks`, or any `TrainingCallback`s, e.g. a
+   * `learningRateSchedule`); they run after the built-in ones (early stopping, progress,
+   * checkpoint), in the order given. They get plain numbers, never tensors, and may be async.
+   */
+  callbacks?: TrainingCallback | readonly TrainingCallback[];
   /** Show the live progress line. Default: in a notebook or on a terminal. */
   progress?: boolean;
   /** Turns a host batch into tensors. Default: `x` shaped `[size, ...featureShape]`, int32 `labels`. */
@@ -100,6 +87,7 @@ export interface TrainResult {
   bestEpoch: number;
   /** Best value of the monitored loss (validation when there is a validation set). */
   bestLoss: number;
+  /** True when a callback (early stopping, or one of `callbacks`) stopped the run before `epochs`. */
   stoppedEarly: boolean;
   /** First epoch this call trained (above 1 when it resumed from a checkpoint). */
   startEpoch: number;
@@ -107,101 +95,6 @@ export interface TrainResult {
   seconds: number;
   /** Training samples per second over this call. */
   samplesPerSecond: number;
-}
-
-/**
- * Where `NonFiniteLossError` found the loss: a training batch's loss (`batch`), the validation
- * loss after an epoch (`validation`), or an epoch's mean training loss (`epoch`).
- */
-export type NonFiniteLossStage = 'batch' | 'validation' | 'epoch';
-
-/** A NaN or infinite input value: which example of its dataset, and where within the example. */
-export interface NonFiniteInput {
-  /** Position of the example in its dataset (the training or validation set), from 0. */
-  example: number;
-  /** Position of the value within the example, row-major over `featureShape`, from 0. */
-  position: number;
-  value: number;
-}
-
-/** What `NonFiniteLossError` knows besides the epoch, batch, term and value. */
-export interface NonFiniteLossDetails {
-  /** Default `batch`. */
-  stage?: NonFiniteLossStage;
-  /** The first NaN/Inf of the inputs behind the loss, when they hold one: then the data is at fault, not the learning rate. */
-  input?: NonFiniteInput;
-  /** For `validation` and `epoch`: the epoch whose weights were kept as the best so far (and are not restored); 0 or absent when none are kept. */
-  bestEpoch?: number;
-}
-
-/**
- * Raised when a loss becomes NaN or infinite; names the epoch, the batch (for `validation` and
- * `epoch`, the epoch's last batch), the term, which weights the model holds, and a NaN/Inf in the
- * inputs when there is one.
- */
-export class NonFiniteLossError extends Error {
-  readonly stage: NonFiniteLossStage;
-  readonly input?: NonFiniteInput;
-
-  constructor(
-    readonly epoch: number,
-    readonly batch: number,
-    readonly term: string,
-    readonly value: number,
-    details: NonFiniteLossDetails = {},
-  ) {
-    super(nonFiniteLossMessage(epoch, batch, term, value, details));
-    this.name = 'NonFiniteLossError';
-    this.stage = details.stage ?? 'batch';
-    this.input = details.input;
-  }
-}
-
-function nonFiniteLossMessage(epoch: number, batch: number, term: string, value: number, details: NonFiniteLossDetails): string {
-  const stage = details.stage ?? 'batch';
-  const set = stage === 'validation' ? 'validation' : 'training';
-  const input = details.input;
-  const dataFault =
-    input === undefined
-      ? undefined
-      : `the ${set} data hold ${input.value} (${set} example ${input.example}, value ${input.position} of that example), so this is not a learning-rate problem: remove or repair that example`;
-  if (stage === 'batch') {
-    return dataFault === undefined
-      ? `loss term "${term}" is ${value} at epoch ${epoch}, batch ${batch}: training stopped (weights are those before this batch; the batch's inputs are finite, so the updates diverged: try a lower learningRate)`
-      : `loss term "${term}" is ${value} at epoch ${epoch}, batch ${batch}: ${dataFault}. Training stopped (weights are those before this batch)`;
-  }
-  const best = details.bestEpoch ?? 0;
-  const weights = `the model holds the weights after epoch ${epoch}'s updates${best > 0 ? `, not the best ones of epoch ${best}` : ''}`;
-  const what = stage === 'validation' ? `validation loss term "${term}" is ${value} after epoch ${epoch}` : `mean training loss term "${term}" over epoch ${epoch} is ${value}`;
-  const cause = dataFault ?? (stage === 'validation' ? `every training batch's loss was finite; try a lower learningRate` : `every batch's loss was finite, their sum overflowed`);
-  return `${what}: ${cause}. Training stopped (${weights})`;
-}
-
-/** The first NaN or infinite value of `x` (examples of `size` values, row-major), with its example within `x`; undefined when all are finite. */
-function firstNonFinite(x: Float32Array, size: number): NonFiniteInput | undefined {
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) return { example: Math.floor(i / size), position: i % size, value: x[i] };
-  }
-  return undefined;
-}
-
-/** The first NaN/Inf input of training batch `hb` (of the epoch `options` describe), with the example's position in `source`. */
-function nonFiniteInBatch(source: BatchSource, hb: HostBatch, options: BatchOptions): NonFiniteInput | undefined {
-  const found = firstNonFinite(hb.x, featureSize(source));
-  if (found === undefined) return undefined;
-  for (const plan of batchPlans(source.count, options)) {
-    if (plan.index === hb.index) return { ...found, example: plan.positions?.[found.example] ?? plan.start + found.example };
-  }
-  return found;
-}
-
-/** The first NaN/Inf input of `source`, read in order. */
-function nonFiniteInSource(source: BatchSource, batchSize: number): NonFiniteInput | undefined {
-  for (const hb of batchesOf(source, { batchSize, shuffle: false })) {
-    const found = firstNonFinite(hb.x, featureSize(source));
-    if (found !== undefined) return { ...found, example: hb.index * batchSize + found.example };
-  }
-  return undefined;
 }
 
 /** A model over a fixed set of classes: `train` and `evaluateLoss` check a dataset's `classCount` and labels against it. */
@@ -245,10 +138,11 @@ function disposeBatch(batch: TrainBatch): void {
 
 /**
  * The model's loss terms on `batch`, plus the term `l2` (added to `total`) when `l2 > 0`: what the
- * trainer minimises and reports.
+ * trainer minimises and reports. `step` and `epoch` reach `computeLoss` (see `LossOptions`).
  */
-export function regularizedLoss(model: TrainableModel, batch: TrainBatch, training: boolean, l2 = 0, step?: number): LossTerms {
-  const terms = model.computeLoss(batch, { training, step });
+export function regularizedLoss(model: TrainableModel, batch: TrainBatch, training: boolean, l2 = 0, step?: number, epoch?: number): LossTerms {
+  // `epoch` is left out, not undefined, when not given: evaluation passes none.
+  const terms = model.computeLoss(batch, epoch === undefined ? { training, step } : { training, step, epoch });
   if (l2 === 0) return terms;
   const penalty = l2Penalty(kernelWeights(model.namedVariables), l2);
   return { ...terms, total: terms.total.add(penalty), l2: penalty };
@@ -304,38 +198,158 @@ function checkOptions(options: TrainOptions): void {
   }
 }
 
-interface TrainerState {
-  epoch: number;
-  history: EpochLog[];
-  bestEpoch: number;
-  bestLoss: number;
-  wait: number;
+/** The context the loop hands its callbacks: the run's settings and what the loop has done so far. */
+class LoopContext implements TrainingContext {
+  epoch = 0;
+  readonly history: EpochLog[] = [];
+  /** True until every `onTrainBegin` has run: only then may a callback `resume`. */
+  beginning = true;
+  private stopAsked = false;
+
+  constructor(
+    readonly model: TrainableModel,
+    readonly optimizer: Optimizer,
+    readonly settings: TrainingSettings,
+  ) {}
+
+  get learningRate(): number {
+    return this.optimizer.learningRate;
+  }
+
+  set learningRate(rate: number) {
+    this.optimizer.learningRate = rate;
+  }
+
+  get stopRequested(): boolean {
+    return this.stopAsked;
+  }
+
+  stop(): void {
+    this.stopAsked = true;
+  }
+
+  resume(history: readonly EpochLog[]): void {
+    if (!this.beginning) throw new Error('TrainingContext.resume may only be called in onTrainBegin');
+    if (this.history.length > 0) throw new Error(`TrainingContext.resume: the run was already resumed at epoch ${this.epoch}`);
+    this.history.push(...history);
+    this.epoch = history.length;
+  }
+}
+
+/** What one run of the loop did, besides the history its context holds. */
+interface LoopResult {
+  stoppedEarly: boolean;
+  startEpoch: number;
+  seconds: number;
+  samplesPerSecond: number;
 }
 
 /**
- * The trainer state of a training checkpoint. A checkpoint without one (weights only, from
- * `saveWeights`, or written by hand) is refused: resuming it would restart at epoch 1 with trained weights.
+ * One epoch of mini-batch training: a step per batch (one read-back of every loss term, a stop
+ * with `NonFiniteLossError` on a NaN/Inf one before its update), then `onBatchEnd` of every
+ * callback. Returns the epoch's mean training losses and how many examples it saw.
  */
-function savedTrainerState(checkpoint: LoadedCheckpoint): TrainerState {
-  const { meta, source } = checkpoint;
-  const saved = meta.trainer as Partial<TrainerState> | null | undefined;
-  const epoch = saved?.epoch ?? 0;
-  const valid =
-    meta.kind === 'training' &&
-    Number.isSafeInteger(epoch) &&
-    epoch >= 1 &&
-    Array.isArray(saved?.history) &&
-    saved.history.length === epoch &&
-    Number.isSafeInteger(saved.bestEpoch) &&
-    typeof saved.bestLoss === 'number' &&
-    Number.isSafeInteger(saved.wait);
-  if (!valid) {
-    throw new Error(
-      `checkpoint ${source} holds no trainer state (kind ${JSON.stringify(meta.kind) ?? 'missing'}, trainer ${JSON.stringify(meta.trainer)?.slice(0, 80) ?? 'missing'}), so it cannot be resumed without restarting at epoch 1 on trained weights. ` +
-        'Use another checkpointDir, or resume: false to start afresh (it overwrites this checkpoint); to start from these weights, loadWeights them first',
-    );
+async function trainEpoch(context: LoopContext, callbacks: readonly TrainingCallback[], toBatch: NonNullable<TrainOptions['toBatch']>, yielder: EventLoopYielder): Promise<{ losses: LossValues; seen: number }> {
+  const { model, optimizer, settings, epoch } = context;
+  const { train: source, batchSize, seed, l2 } = settings;
+  const sums: LossValues = {};
+  let seen = 0;
+  for (const hb of batchesOf(source, { batchSize, seed, epoch })) {
+    const batch = toBatch(hb, source.featureShape);
+    let names: string[] = [];
+    let stacked: tf.Tensor | undefined;
+    let step: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    let losses: LossValues;
+    // Whatever throws (computeLoss, a NaN loss, the update), the batch and the step's tensors are freed.
+    try {
+      step = tf.variableGrads(() => {
+        const terms = regularizedLoss(model, batch, true, l2, optimizer.step, epoch);
+        names = Object.keys(terms);
+        stacked = tf.keep(tf.stack(names.map((n) => terms[n])));
+        return terms.total;
+      }, model.trainableVariables as tf.Variable[]);
+      // The one read-back of this step: every loss term at once.
+      const read = stacked === undefined ? new Float32Array(0) : await stacked.data();
+      losses = Object.fromEntries(names.map((n, i) => [n, read[i]]));
+      for (const [term, v] of Object.entries(losses)) {
+        if (!Number.isFinite(v)) {
+          // Only on failure: a NaN/Inf in the inputs means the data, not the learning rate, is at fault.
+          throw new NonFiniteLossError(epoch, hb.index + 1, term, v, { input: nonFiniteInBatch(source, hb, { batchSize, seed, epoch }) });
+        }
+      }
+      optimizer.apply(step.grads);
+    } finally {
+      stacked?.dispose();
+      if (step !== undefined) {
+        step.value.dispose();
+        tf.dispose(step.grads);
+      }
+      disposeBatch(batch);
+    }
+    for (const [term, v] of Object.entries(losses)) sums[term] = (sums[term] ?? 0) + v * hb.size;
+    seen += hb.size;
+    const log: BatchLog = { epoch, batch: hb.index + 1, batches: settings.batchesPerEpoch, size: hb.size, losses };
+    for (const callback of callbacks) await callback.onBatchEnd?.(log, context);
+    await yielder.maybeYield();
   }
-  return saved as TrainerState;
+  return { losses: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), seen };
+}
+
+/**
+ * The training loop: `onTrainBegin`; for each epoch `onEpochBegin`, the epoch's steps, the model's
+ * `onEpochEnd`, validation, and `onEpochEnd`, until `epochs` or a callback's `stop`; then
+ * `onTrainEnd` of every callback, however the run ended (a failure is re-thrown after them).
+ */
+async function runLoop(context: LoopContext, callbacks: readonly TrainingCallback[], toBatch: NonNullable<TrainOptions['toBatch']>): Promise<LoopResult> {
+  const { model, settings } = context;
+  let result: LoopResult | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    for (const callback of callbacks) await callback.onTrainBegin?.(context);
+    context.beginning = false;
+    const startEpoch = context.epoch + 1;
+    const started = performance.now();
+    let samples = 0;
+    const yielder = new EventLoopYielder();
+    for (let epoch = startEpoch; epoch <= settings.epochs && !context.stopRequested; epoch++) {
+      context.epoch = epoch;
+      for (const callback of callbacks) await callback.onEpochBegin?.(context);
+      const epochStart = performance.now();
+      const trained = await trainEpoch(context, callbacks, toBatch, yielder);
+      samples += trained.seen;
+      model.onEpochEnd?.(epoch);
+      const validation = settings.validation === undefined ? undefined : await evaluateLoss(model, settings.validation, { batchSize: settings.evaluationBatchSize, toBatch, l2: settings.l2 });
+      const seconds = (performance.now() - epochStart) / 1000;
+      const log: EpochLog = { epoch, train: trained.losses, validation, seconds, samplesPerSecond: trained.seen / seconds, improved: false };
+      context.history.push(log);
+      for (const callback of callbacks) await callback.onEpochEnd?.(log, context);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    result = { stoppedEarly: context.stopRequested && context.epoch < settings.epochs, startEpoch, seconds, samplesPerSecond: samples / Math.max(seconds, 1e-9) };
+  } catch (error) {
+    failure = { error };
+  }
+  let endFailure: { error: unknown } | undefined;
+  for (const callback of callbacks) {
+    try {
+      await callback.onTrainEnd?.(context, failure !== undefined);
+    } catch (error) {
+      endFailure ??= { error };
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+  if (endFailure !== undefined) throw endFailure.error;
+  return result as LoopResult;
+}
+
+/** `train`'s `callbacks` option as a list. */
+function callbackList(callbacks: TrainOptions['callbacks']): readonly TrainingCallback[] {
+  if (callbacks === undefined) return [];
+  return isCallbackArray(callbacks) ? callbacks : [callbacks];
+}
+
+function isCallbackArray(callbacks: TrainingCallback | readonly TrainingCallback[]): callbacks is readonly TrainingCallback[] {
+  return Array.isArray(callbacks);
 }
 
 /**
@@ -343,201 +357,42 @@ function savedTrainerState(checkpoint: LoadedCheckpoint): TrainerState {
  * with `patience`, the best weights kept and restored, a stop with `NonFiniteLossError` on a
  * NaN/Inf loss, a live progress line, and (with `checkpointDir`) an atomic checkpoint of weights,
  * optimiser state and epoch after each epoch from which an interrupted run resumes. Each step
- * reads its losses back once, asynchronously.
+ * reads its losses back once, asynchronously. It is one loop plus callbacks: `EarlyStopping`
+ * first, then `TrainingProgressCallback` (with `progress`), `CheckpointCallback` (with
+ * `checkpointDir`), and those of `callbacks`. `computeLoss` gets `{ training: true, step, epoch }`
+ * in training (the optimiser's step count, the epoch from 1) and `{ training: false, step }` in
+ * validation (the batch's index); the model's `onEpochEnd` runs after each epoch's steps, before
+ * validation and the checkpoint.
  */
 export async function train(model: TrainableModel, options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
   checkClasses(model, options.train, 'training set');
   if (options.validation !== undefined) checkClasses(model, options.validation, 'validation set');
-  const { epochs, batchSize, seed } = options;
-  const monitor = options.monitor ?? 'total';
-  const monitorName = monitor === 'total' ? 'loss' : monitor;
-  const minDelta = options.minDelta ?? 0;
-  const restoreBest = options.restoreBestWeights ?? true;
-  const toBatch = options.toBatch ?? defaultToBatch;
-  const showProgress = options.progress ?? (inNotebook() || process.stderr.isTTY === true);
+  const settings: TrainingSettings = {
+    train: options.train,
+    validation: options.validation,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    seed: options.seed,
+    l2: options.l2 ?? 0,
+    evaluationBatchSize: options.evaluationBatchSize ?? 1024,
+    batchesPerEpoch: batchCount(options.train.count, options.batchSize),
+  };
+  const earlyStopping = new EarlyStopping({ monitor: options.monitor, patience: options.patience, minDelta: options.minDelta, restoreBestWeights: options.restoreBestWeights });
+  const callbacks: TrainingCallback[] = [earlyStopping];
+  if (options.progress ?? liveOutputAvailable()) callbacks.push(new TrainingProgressCallback({ earlyStopping }));
+  if (options.checkpointDir !== undefined) callbacks.push(new CheckpointCallback({ dir: options.checkpointDir, resume: options.resume, earlyStopping }));
+  callbacks.push(...callbackList(options.callbacks));
   const optimizer = new Optimizer(model.namedVariables, {
     name: options.optimizer ?? 'adam',
     learningRate: options.learningRate ?? 1e-3,
     momentum: options.momentum,
   });
-  const l2 = options.l2 ?? 0;
-  let lock: CheckpointLock | undefined;
-  let best: tf.Tensor[] | undefined;
-  const snapshotVariables = savedVariables(model);
-  const state: TrainerState = { epoch: 0, history: [], bestEpoch: 0, bestLoss: Number.POSITIVE_INFINITY, wait: 0 };
-  const keepBest = () => {
-    best?.forEach((t) => t.dispose());
-    best = snapshotVariables.map(({ variable }) => tf.keep(variable.clone()));
-  };
-
   try {
-    // One run per folder: a second run would overwrite this one's checkpoints and delete its data files.
-    lock = options.checkpointDir === undefined ? undefined : lockCheckpointDir(options.checkpointDir);
-    // What a resumed run must share with the run that wrote the checkpoint (the fingerprint is cheap; see trainingSetFingerprint).
-    const runMeta = { seed, batchSize, optimizer: optimizer.config, l2, trainSet: options.checkpointDir === undefined ? undefined : trainingSetFingerprint(options.train) };
-    if (options.checkpointDir !== undefined && (options.resume ?? true) && hasCheckpoint(options.checkpointDir)) {
-      const checkpoint = loadCheckpoint(options.checkpointDir);
-      const trainer = savedTrainerState(checkpoint);
-      const saved = checkpoint.meta.run as Partial<typeof runMeta> | null | undefined;
-      const differs = [
-        ...(saved?.seed === seed ? [] : ['seed']),
-        ...(saved?.batchSize === batchSize ? [] : ['batchSize']),
-        ...Object.entries(optimizer.config).flatMap(([key, value]) => (saved?.optimizer?.[key as keyof typeof optimizer.config] === value ? [] : [key === 'name' ? 'optimizer' : key])),
-        ...(saved?.l2 === l2 ? [] : ['l2']),
-        ...(stableJson(saved?.trainSet ?? null) === stableJson(runMeta.trainSet) ? [] : ['training set']),
-      ];
-      if (differs.length > 0) {
-        throw new Error(
-          `checkpoint ${checkpoint.source} was written by a run with ${JSON.stringify(saved ?? null)}; this run has seed ${seed}, batchSize ${batchSize}, optimizer ${optimizer.config.name}, ` +
-            `learningRate ${optimizer.config.learningRate}, momentum ${optimizer.config.momentum}, l2 ${l2}, training set ${JSON.stringify(runMeta.trainSet)} (differs in ${differs.join(', ')}). Use another checkpointDir or resume: false`,
-        );
-      }
-      assignFromCheckpoint(checkpoint, model, 'weights/');
-      const optimizerValues = new Map<string, { shape: readonly number[]; values: Float32Array }>();
-      for (const [name, t] of checkpoint.tensors) if (name.startsWith('optimizer/')) optimizerValues.set(name.slice('optimizer/'.length), t);
-      optimizer.loadState(checkpoint.meta.optimizerStep as number, optimizerValues, checkpoint.source);
-      Object.assign(state, trainer);
-      if (restoreBest && state.bestEpoch > 0) {
-        best = snapshotVariables.map(({ name, variable }) => {
-          const t = checkpoint.tensors.get(`best/${name}`);
-          if (t === undefined) throw new Error(`checkpoint ${checkpoint.source} has no best weights for ${name}`);
-          return tf.keep(tf.tensor(t.values, variable.shape));
-        });
-      }
-    }
-
-    const startEpoch = state.epoch + 1;
-    const started = performance.now();
-    let samplesThisCall = 0;
-    const batchesPerEpoch = batchCount(options.train.count, batchSize);
-    const progress = showProgress ? new ProgressLine() : undefined;
-    const yielder = new EventLoopYielder();
-    let stoppedEarly = false;
-
-    for (let epoch = startEpoch; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
-      const sums: LossValues = {};
-      let seen = 0;
-      for (const hb of batchesOf(options.train, { batchSize, seed, epoch })) {
-        const batch = toBatch(hb, options.train.featureShape);
-        let names: string[] = [];
-        let stacked: tf.Tensor | undefined;
-        let step: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
-        let losses: LossValues;
-        // Whatever throws (computeLoss, a NaN loss, the update), the batch and the step's tensors are freed.
-        try {
-          step = tf.variableGrads(() => {
-            const terms = regularizedLoss(model, batch, true, l2, optimizer.step);
-            names = Object.keys(terms);
-            stacked = tf.keep(tf.stack(names.map((n) => terms[n])));
-            return terms.total;
-          }, model.trainableVariables as tf.Variable[]);
-          // The one read-back of this step: every loss term at once.
-          const read = stacked === undefined ? new Float32Array(0) : await stacked.data();
-          losses = Object.fromEntries(names.map((n, i) => [n, read[i]]));
-          for (const [term, v] of Object.entries(losses)) {
-            if (!Number.isFinite(v)) {
-              // Only on failure: a NaN/Inf in the inputs means the data, not the learning rate, is at fault.
-              throw new NonFiniteLossError(epoch, hb.index + 1, term, v, { input: nonFiniteInBatch(options.train, hb, { batchSize, seed, epoch }) });
-            }
-          }
-          optimizer.apply(step.grads);
-        } finally {
-          stacked?.dispose();
-          if (step !== undefined) {
-            step.value.dispose();
-            tf.dispose(step.grads);
-          }
-          disposeBatch(batch);
-        }
-        for (const [term, v] of Object.entries(losses)) sums[term] = (sums[term] ?? 0) + v * hb.size;
-        seen += hb.size;
-        samplesThisCall += hb.size;
-        await options.callbacks?.onBatchEnd?.({ epoch, batch: hb.index + 1, batches: batchesPerEpoch, size: hb.size, losses });
-        if (progress !== undefined) {
-          const elapsed = (performance.now() - started) / 1000;
-          const rate = samplesThisCall / Math.max(elapsed, 1e-9);
-          const remaining = (epochs - epoch) * options.train.count + (options.train.count - seen);
-          progress.update(
-            formatTrainingProgress({ epoch, epochs, batch: hb.index + 1, batches: batchesPerEpoch, loss: losses.total, samplesPerSecond: rate, secondsLeft: remaining / rate }),
-          );
-        }
-        await yielder.maybeYield();
-      }
-      const trainLosses = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-      const validation = options.validation === undefined ? undefined : await evaluateLoss(model, options.validation, { batchSize: options.evaluationBatchSize, toBatch, l2 });
-      const watched = (validation ?? trainLosses)[monitor];
-      if (watched === undefined) throw new Error(`monitor "${monitor}" is not a loss term of ${model.name} (terms: ${Object.keys(trainLosses).join(', ')})`);
-      if (!Number.isFinite(watched)) {
-        // The epoch's updates are applied and the best weights are not put back: say so, and look for a NaN/Inf in the validation data.
-        const bestEpoch = restoreBest && best !== undefined ? state.bestEpoch : 0;
-        throw options.validation === undefined
-          ? new NonFiniteLossError(epoch, batchesPerEpoch, monitor, watched, { stage: 'epoch', bestEpoch })
-          : new NonFiniteLossError(epoch, batchesPerEpoch, monitor, watched, {
-              stage: 'validation',
-              bestEpoch,
-              input: nonFiniteInSource(options.validation, options.evaluationBatchSize ?? 1024),
-            });
-      }
-      const improved = watched < state.bestLoss - minDelta;
-      if (improved) {
-        state.bestLoss = watched;
-        state.bestEpoch = epoch;
-        state.wait = 0;
-        if (restoreBest) keepBest();
-      } else {
-        state.wait += 1;
-      }
-      const seconds = (performance.now() - epochStart) / 1000;
-      const log: EpochLog = { epoch, train: trainLosses, validation, seconds, samplesPerSecond: seen / seconds, improved };
-      state.history.push(log);
-      state.epoch = epoch;
-      progress?.update(
-        `epoch ${epoch}/${epochs}  train ${monitorName} ${trainLosses[monitor]?.toPrecision(4)}` +
-          (validation === undefined ? '' : `  validation ${monitorName} ${validation[monitor]?.toPrecision(4)}`) +
-          `  ${Math.round(log.samplesPerSecond).toLocaleString('en-US')} samples/s`,
-        true,
-      );
-      if (options.checkpointDir !== undefined) {
-        await saveCheckpoint(options.checkpointDir, {
-          tensors: [
-            ...weightTensors(model),
-            ...optimizer.stateTensors().map((t) => ({ name: `optimizer/${t.name}`, tensor: t.tensor })),
-            ...(best === undefined ? [] : snapshotVariables.map((v, i) => ({ name: `best/${v.name}`, tensor: (best as tf.Tensor[])[i] }))),
-          ],
-          meta: { kind: 'training', ...modelMeta(model), run: runMeta, optimizerStep: optimizer.step, trainer: state },
-        });
-      }
-      await options.callbacks?.onEpochEnd?.(log);
-      if (options.patience !== undefined && state.wait >= options.patience && epoch < epochs) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-
-    if (restoreBest && best !== undefined) {
-      const snapshot = best;
-      tf.tidy(() => snapshotVariables.forEach(({ variable }, i) => variable.assign(snapshot[i])));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    progress?.done(
-      (startEpoch > epochs ? `nothing to train: the checkpoint is at epoch ${state.epoch} of ${epochs}` : `trained epochs ${startEpoch}-${state.epoch} of ${epochs} in ${formatDuration(seconds)}`) +
-        (stoppedEarly ? ' (stopped early)' : '') +
-        `; best ${options.validation === undefined ? 'train' : 'validation'} ${monitorName} ${state.bestLoss.toPrecision(4)} at epoch ${state.bestEpoch}`,
-    );
-    return {
-      history: state.history,
-      bestEpoch: state.bestEpoch,
-      bestLoss: state.bestLoss,
-      stoppedEarly,
-      startEpoch,
-      seconds,
-      samplesPerSecond: samplesThisCall / Math.max(seconds, 1e-9),
-    };
+    const context = new LoopContext(model, optimizer, settings);
+    const run = await runLoop(context, callbacks, options.toBatch ?? defaultToBatch);
+    return { history: context.history, bestEpoch: earlyStopping.bestEpoch, bestLoss: earlyStopping.bestLoss, ...run };
   } finally {
-    lock?.release();
-    best?.forEach((t) => t.dispose());
     optimizer.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableModel } from '../models/model';
-import type { NamedVariable } from '../nn/dense';
+import type { NamedVariable } from '../nn/params';
 import type { LoadedCheckpoint } from './checkpoint';
 import { loadCheckpoint, saveCheckpoint, stableJson } from './checkpoint';
 

@@ -4,21 +4,26 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
 import { assertGradientsMatchCpu, convCases, notebookModels, on, values, type ConvCase } from '../support/backend-compare';
-import { adamKernelName, loadNativeAddon, nativeThreads, registerNativeBackend, type NativeAddon } from '../../src/kernels/native-kernels';
+import { adamKernelName, nativeKernelNames } from '../../src/kernels/native/adapters';
+import { loadNativeAddon, nativeAddonPath, nativeThreads, requireNativeAddon } from '../../src/kernels/native/load';
+import { registerNativeBackend } from '../../src/kernels/native/register';
+import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type NativeAddon } from '../../src/kernels/native/signatures';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 import { Optimizer } from '../../src/training/optimizer';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
 // (no compiler or OpenBLAS) the suite is skipped, saying so; CI sets REPLEARN_REQUIRE_NATIVE=1,
-// which turns a missing addon into a failure.
+// which turns a missing addon into a failure. A built addon that does not match replearn's calling
+// convention always fails.
 let addon: NativeAddon | null = null;
 let why = '';
 try {
-  addon = loadNativeAddon();
+  requireNativeAddon();
 } catch (error) {
   why = error instanceof Error ? error.message : String(error);
   if (process.env.REPLEARN_REQUIRE_NATIVE === '1') throw new Error(`REPLEARN_REQUIRE_NATIVE=1 but ${why}`);
 }
+if (why === '') addon = loadNativeAddon();
 const skip = addon === null ? `native addon unavailable: ${why}` : false;
 
 before(async () => {
@@ -258,11 +263,48 @@ describe('native identity', { skip }, () => {
 });
 
 describe('the addon itself', { skip }, () => {
+  /** A plain 2 x 2 by 2 x 2 product: A at float 0, B at 4, the result at 8. */
+  const product: AddonParams<'gemm'> = {
+    batch: 1,
+    transposeA: false,
+    transposeB: false,
+    m: 2,
+    n: 2,
+    k: 2,
+    aOffset: 0,
+    aBatchStride: 0,
+    bOffset: 4,
+    bBatchStride: 0,
+    outOffset: 8,
+    biasOffset: -1,
+    biasLength: 0,
+    activation: 'linear',
+    leakyreluAlpha: 0,
+  };
+
   it('refuses offsets outside the heap with an error instead of writing there', () => {
     const heap = new Uint8Array(64 * 4);
-    assert.throws(() => addon!.gemm(heap, 1, 0, 0, 4, 4, 4, 0, 0, 16, 0, 60, -1, 0, 0, 0), /C: range \[60, 76\) lies outside the heap of 64 floats/);
-    assert.throws(() => addon!.sumRows(heap, -1, 0, 2, 2, 1), /x: range/);
-    assert.throws(() => addon!.gemm(heap, 1), /expected 16 arguments, got 2/);
+    assert.throws(() => addon!.gemm(heap, { ...product, m: 4, n: 4, k: 4, bOffset: 16, outOffset: 60 }), /C: range \[60, 76\) lies outside the heap of 64 floats/);
+    assert.throws(() => addon!.sumRows(heap, { xOffset: -1, outOffset: 0, outer: 2, inner: 2, leading: true }), /x: range/);
+  });
+
+  it('refuses a positional call with the wrong count or type of arguments, naming the parameter', () => {
+    const raw = requireNativeAddon();
+    const heap = new Uint8Array(64 * 4);
+    assert.throws(() => raw.gemm(heap, 1), /replearn native gemm: expected 16 arguments, got 2/);
+    const args = addonSignatures.gemm.map(() => 0);
+    args[addonSignatures.gemm.findIndex(([name]) => name === 'aBatchStride')] = 0.5;
+    assert.throws(() => raw.gemm(heap, ...args), /replearn native gemm: aBatchStride \(argument 8\) must be an integer/);
+  });
+
+  it('declares the signatures replearn passes, and is refused when they differ', () => {
+    const raw = requireNativeAddon();
+    assert.deepEqual(
+      raw.signatures(),
+      Object.fromEntries(addonFunctions.map((fn) => [fn, addonSignatures[fn].map(([name]) => name)])),
+    );
+    const swapped = { ...raw, signatures: () => ({ ...raw.signatures(), adam: ['mOffset', 'variableOffset', ...raw.signatures().adam.slice(2)] }) };
+    assert.throws(() => bindAddon(swapped, nativeAddonPath()), /does not match this replearn: its adam takes \(mOffset, variableOffset, .*\), replearn passes \(variableOffset, mOffset, .*\); rebuild it with npm run setup/);
   });
 
   it('works on a heap view that starts at a byte offset', () => {
@@ -271,8 +313,12 @@ describe('the addon itself', { skip }, () => {
     const floats = new Float32Array(buffer, 16, 48);
     floats.set([1, 2, 3, 4], 0); // A = [[1, 2], [3, 4]]
     floats.set([5, 6, 7, 8], 4); // B = [[5, 6], [7, 8]]
-    addon!.gemm(heap, 1, 0, 0, 2, 2, 2, 0, 0, 4, 0, 8, -1, 0, 0, 0);
+    addon!.gemm(heap, product);
     assert.deepEqual([...floats.subarray(8, 12)], [19, 22, 43, 50]);
+    floats.set([0.5, -1], 16);
+    addon!.gemm(heap, { ...product, transposeA: true, biasOffset: 16, biasLength: 2, activation: 'relu' });
+    // A^T B = [[26, 30], [38, 44]], plus [0.5, -1] per column.
+    assert.deepEqual([...floats.subarray(8, 12)], [26.5, 29, 38.5, 43]);
   });
 
   it('reads REPLEARN_NATIVE_THREADS (default: the cores, at most 4) and rejects nonsense', () => {
@@ -281,6 +327,19 @@ describe('the addon itself', { skip }, () => {
     assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: ' ' }, 1), 1);
     assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: '2' }), 2);
     assert.throws(() => nativeThreads({ REPLEARN_NATIVE_THREADS: 'two' }), /REPLEARN_NATIVE_THREADS must be a positive integer, got "two"/);
+  });
+});
+
+describe('registration', { skip }, () => {
+  it('nativeKernelNames are exactly the kernels native runs differently from wasm', () => {
+    const own = tf
+      .getKernelsForBackend('native')
+      .filter((k) => k.kernelFunc !== tf.getKernel(k.kernelName, 'wasm')?.kernelFunc)
+      .map((k) => k.kernelName);
+    assert.deepEqual([...own].sort(), [...nativeKernelNames].sort());
+    assert.ok(nativeKernelNames.includes(adamKernelName) && nativeKernelNames.includes('Conv2DBackpropFilter'));
+    const wasmNames = tf.getKernelsForBackend('wasm').map((k) => k.kernelName);
+    for (const name of wasmNames) assert.ok(tf.getKernel(name, 'native') !== undefined, `native has wasm's ${name}`);
   });
 });
 

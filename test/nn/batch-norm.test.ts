@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { checkClose } from '../../src/core/assert';
 import { applyBatchNorm, createBatchNorm } from '../../src/nn/batch-norm';
-import type { NamedVariable } from '../../src/nn/dense';
+import { ParameterScope } from '../../src/nn/params';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -11,11 +11,11 @@ before(async () => {
 
 describe('batch norm', () => {
   it('normalises each channel over batch and length in training, and moves the running statistics by momentum (unbiased variance)', () => {
-    const registry: NamedVariable[] = [];
-    const state: NamedVariable[] = [];
-    const bn = createBatchNorm(2, 'bn-test', 'bn', registry, state);
-    assert.deepEqual(registry.map((v) => v.name), ['bn/gamma', 'bn/beta']);
-    assert.deepEqual(state.map((v) => v.name), ['bn/moving_mean', 'bn/moving_variance']);
+    const scope = ParameterScope.create('bn-test', 0);
+    const bn = createBatchNorm(scope.child('bn'), 2);
+    assert.deepEqual(scope.trainableVariables.map((v) => v.name), ['bn/gamma', 'bn/beta']);
+    assert.deepEqual(scope.stateVariables.map((v) => v.name), ['bn/moving_mean', 'bn/moving_variance']);
+    assert.equal(bn.movingMean.trainable, false);
     // channel 0: 1 2 3 4 (mean 2.5, biased var 1.25, unbiased 5/3); channel 1: 0 0 4 4 (mean 2, var 4, unbiased 16/3)
     const x = tf.tensor3d([1, 0, 2, 0, 3, 4, 4, 4], [2, 2, 2]);
     const y = applyBatchNorm(bn, x, true).dataSync();
@@ -33,8 +33,7 @@ describe('batch norm', () => {
   });
 
   it('has gradients for gamma, beta and x in training, and rejects a wrong channel count', () => {
-    const registry: NamedVariable[] = [];
-    const bn = createBatchNorm(3, 'bn-test', 'bn2', registry, []);
+    const bn = createBatchNorm(ParameterScope.create('bn-test', 0).child('bn2'), 3);
     const x = tf.randomNormal([4, 5, 3], 0, 1, 'float32', 1);
     const r = tf.randomNormal([4, 5, 3], 0, 1, 'float32', 2);
     const { grads } = tf.variableGrads(() => tf.sum(applyBatchNorm(bn, x, true).mul(r)), [bn.gamma, bn.beta]);
@@ -43,6 +42,6 @@ describe('batch norm', () => {
     const dx = tf.grad((t: tf.Tensor) => tf.sum(applyBatchNorm(bn, t, true).mul(r)))(x);
     checkClose(tf.sum(dx, [0, 1]).dataSync(), [0, 0, 0], 1e-4, 'd/dx sums to zero per channel');
     assert.throws(() => applyBatchNorm(bn, tf.zeros([2, 4]), true), /batch norm for 3 channels got x \[2, 4\]/);
-    assert.throws(() => createBatchNorm(3, 's', 'n', [], [], { momentum: 0 }), /momentum must be in \(0, 1\], got 0/);
+    assert.throws(() => createBatchNorm(ParameterScope.create('s', 0), 3, { momentum: 0 }), /momentum must be in \(0, 1\], got 0/);
   });
 });

@@ -59,6 +59,7 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 interface Row {
   notebook: string;
   status: string;
+  backend: string;
   profile: string;
   cell: { index: number; id: string } | null;
   message: string | null;
@@ -102,7 +103,7 @@ describe('scripts/run-notebooks.mjs', () => {
     }
   });
 
-  it('fails a notebook on an unhandled rejection or a throwing timer, naming the cell that started it; accepts SMOKE; takes over a stale lock', () => {
+  it('fails a notebook on an unhandled rejection or a throwing timer, naming the cell that started it; accepts SMOKE; takes over a stale lock; reports the backend a notebook printed', () => {
     const rejects = writeNotebook(dir, 'rejects', [
       'async function train(): Promise<void> { await new Promise((r) => setTimeout(r, 20)); throw new Error("the loss is NaN"); }',
       'train(); // the missing await',
@@ -112,11 +113,17 @@ describe('scripts/run-notebooks.mjs', () => {
     const throwsLate = writeNotebook(dir, 'timer', ['const n = 1;', 'setTimeout(() => { throw new Error("late failure"); }, 10);', 'await new Promise((r) => setTimeout(r, 200));']);
     const pendingAtEnd = writeNotebook(dir, 'pending', ['const m = 2;', 'Promise.reject(new Error("rejected after the last cell"));']);
     const fine = writeNotebook(dir, 'fine', ['const a = 2;', '', 'a * 21', 'await Promise.resolve(1); console.log("done", a);']);
+    // The first cell of every notebook prints the library's backend report; the summary takes the backend from it.
+    const reports = writeNotebook(dir, 'reports', [
+      `const { initBackend, formatBackendReport } = require(${JSON.stringify(path.join(root, 'dist', 'backend.js'))});`,
+      'console.log("loaded");',
+      "console.log(formatBackendReport(await initBackend({ backend: 'cpu' })));",
+    ]);
     const out = path.join(dir, 'out-errors');
     fs.mkdirSync(out, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a PID that has exited
     fs.writeFileSync(path.join(out, '.run-lock'), String(dead));
-    const run = runSync([rejects, throwsLate, pendingAtEnd, fine], { REPLEARN_PROFILE: 'SMOKE', REPLEARN_OUT: out });
+    const run = runSync([rejects, throwsLate, pendingAtEnd, fine, reports], { REPLEARN_PROFILE: 'SMOKE', REPLEARN_OUT: out });
     const log = `${run.stdout}\n${run.stderr}`;
     assert.equal(run.status, 1, log);
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Row[];
@@ -130,6 +137,9 @@ describe('scripts/run-notebooks.mjs', () => {
     assert.equal(byName.pending.status, 'failed');
     assert.equal(byName.pending.cell?.index, 1);
     assert.equal(byName.fine.status, 'ok', log);
+    assert.equal(byName.reports.status, 'ok', log);
+    assert.equal(byName.reports.backend, 'cpu', 'the backend its report names');
+    assert.equal(byName.fine.backend, 'n/a', 'no report, no backend');
     assert.ok(rows.every((row) => row.profile === 'smoke'), 'REPLEARN_PROFILE=SMOKE means smoke, as in the library');
     // The hidden requests leave no trace in the executed copy: cells numbered 1, 2, 3 and the outputs are the cells' own.
     const executed = JSON.parse(fs.readFileSync(path.join(out, 'fine.ipynb'), 'utf8')) as { cells: { execution_count: number | null; outputs: unknown[] }[] };

@@ -148,6 +148,35 @@ describe('Optimizer', () => {
     }
   });
 
+  it('takes a new learning rate for its next updates: the same steps as one configured with it, none at 0', () => {
+    for (const name of optimizerNames) {
+      const grads = gradients.map((g) => tf.tensor1d(g));
+      const a = tf.variable(tf.tensor1d(start), true);
+      const b = tf.variable(tf.tensor1d(start), true);
+      const configured = new Optimizer([{ name: 'w', variable: a }], { name, learningRate: 0.05 });
+      const changed = new Optimizer([{ name: 'w', variable: b }], { name, learningRate: 0.3 });
+      assert.equal(changed.learningRate, 0.3, 'the configured rate until set');
+      changed.learningRate = 0;
+      changed.apply({ [b.name]: grads[0] });
+      assert.deepEqual([...b.dataSync()], [...Float32Array.from(start)], `${name}: rate 0 leaves the weights unchanged`);
+      tf.tidy(() => b.assign(tf.tensor1d(start)));
+      const fresh = new Optimizer([{ name: 'w', variable: b }], { name, learningRate: 0.3 });
+      fresh.learningRate = 0.05;
+      for (const g of grads) {
+        configured.apply({ [a.name]: g });
+        fresh.apply({ [b.name]: g });
+      }
+      assert.deepEqual([...b.dataSync()], [...a.dataSync()], `${name}: a rate set to 0.05 steps as one configured with 0.05`);
+      assert.equal(fresh.config.learningRate, 0.3, 'config keeps the configured rate (checkpoints compare it)');
+      for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        assert.throws(() => (fresh.learningRate = bad), new RegExp(`learningRate must be a finite number >= 0, got ${bad}`));
+      }
+      assert.equal(fresh.learningRate, 0.05, 'a refused rate leaves the rate as it was');
+      [configured, changed, fresh].forEach((o) => o.dispose());
+      tf.dispose([...grads, a, b]);
+    }
+  });
+
   it('rejects bad settings with a message naming them', () => {
     const variable = tf.variable(tf.zeros([2]), true);
     const named = [{ name: 'w', variable }];

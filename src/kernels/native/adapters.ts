@@ -1,0 +1,348 @@
+import * as tf from '@tensorflow/tfjs';
+import { isNativeActivation, type ConvShapeParams, type NativeAddon, type PoolShapeParams } from './signatures';
+
+/**
+ * The TF.js kernel functions of the `native` backend: each reads a kernel's inputs and attributes,
+ * allocates its outputs on the wasm heap and calls the addon there, so no tensor is copied to reach
+ * it. One that returns null does not cover the case (another dtype, NCHW data, a broadcast it does
+ * not handle); registration then runs the wasm kernel of the same name instead.
+ */
+
+export type TensorInfo = tf.TensorInfo;
+
+/** What TF.js passes a kernel function. */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** The parts of tfjs-backend-wasm's BackendWasm the native kernels use. */
+export interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
+}
+
+/** A native kernel function: its outputs, or null where the wasm kernel must run instead. */
+export type NativeKernel = (args: KernelArgs, backend: WasmBackend) => TensorInfo | TensorInfo[] | null;
+
+/** Name of the fused Adam kernel the native backend registers (see Optimizer). */
+export const adamKernelName = 'ReplearnAdam';
+
+/** Element (float) offset of a tensor on the wasm heap. */
+function offsetOf(backend: WasmBackend, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error('replearn native: a tensor is not on the wasm heap');
+  if (data.memoryOffset % 4 !== 0) throw new Error(`replearn native: tensor at byte ${data.memoryOffset} is not 4-byte aligned`);
+  return data.memoryOffset / 4;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const allFloat = (...infos: (TensorInfo | undefined)[]) => infos.every((i) => i === undefined || i.dtype === 'float32');
+
+/** A bias the native epilogue can add: one value, or one per output column (leading dims all 1). */
+function biasLength(bias: TensorInfo | undefined, columns: number): number | null {
+  if (bias === undefined) return 0;
+  const n = size(bias.shape);
+  if (n === 1) return 1;
+  if (n === columns && bias.shape[bias.shape.length - 1] === columns) return columns;
+  return null;
+}
+
+/**
+ * Identity shares the input's data (one more reference) as the cpu backend does; wasm 4.22 copies
+ * it, and a training step's gradients ask for dozens of identities of activation-sized tensors.
+ */
+function identity({ inputs }: KernelArgs, backend: WasmBackend): TensorInfo | null {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return null;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+function matMul(addon: NativeAddon, fused: boolean): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined> as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const { transposeA = false, transposeB = false, activation = 'linear', leakyreluAlpha = 0.2 } = (attrs ?? {}) as {
+      transposeA?: boolean;
+      transposeB?: boolean;
+      activation?: string;
+      leakyreluAlpha?: number;
+    };
+    if (!allFloat(a, b, bias) || preluActivationWeights !== undefined || !isNativeActivation(activation)) return null;
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    if (ra < 2 || rb < 2) return null;
+    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (k !== kb) {
+      throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+    }
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = size(outerA);
+    const batchB = size(outerB);
+    // One operand may broadcast as a whole (batch 1); other broadcasts go to wasm.
+    let outer: number[];
+    if (batchA === batchB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
+    else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+    else if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+    else return null;
+    const batch = Math.max(batchA, batchB);
+    if (size(outer) !== batch) return null;
+    const biasLen = fused ? biasLength(bias, n) : 0;
+    if (biasLen === null) return null;
+    const out = backend.makeOutput([...outer, m, n], 'float32');
+    addon.gemm(backend.wasm.HEAPU8, {
+      batch,
+      transposeA,
+      transposeB,
+      m,
+      n,
+      k,
+      aOffset: offsetOf(backend, a),
+      aBatchStride: batchA === 1 ? 0 : m * k,
+      bOffset: offsetOf(backend, b),
+      bBatchStride: batchB === 1 ? 0 : k * n,
+      outOffset: offsetOf(backend, out),
+      biasOffset: bias === undefined ? -1 : offsetOf(backend, bias),
+      biasLength: biasLen,
+      activation: fused ? activation : 'linear',
+      leakyreluAlpha,
+    });
+    return out;
+  };
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/** The addon's convolution shape fields from TF.js's own shape computation. */
+function convShape(info: tf.backend_util.Conv2DInfo): ConvShapeParams {
+  return {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    outChannels: info.outChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+const channelsLast = (a: ConvAttrs) => a.dataFormat === undefined || a.dataFormat === 'NHWC';
+
+function conv2d(addon: NativeAddon, fused: boolean): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const a = (attrs ?? {}) as unknown as ConvAttrs & { activation?: string; leakyreluAlpha?: number };
+    const activation = a.activation ?? 'linear';
+    if (!allFloat(x, filter, bias) || preluActivationWeights !== undefined || !channelsLast(a) || !isNativeActivation(activation)) return null;
+    if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides,
+      a.dilations ?? 1,
+      a.pad as never,
+      a.dimRoundingMode,
+    );
+    const biasLen = fused ? biasLength(bias, info.outChannels) : 0;
+    if (biasLen === null) return null;
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.conv2d(backend.wasm.HEAPU8, {
+      xOffset: offsetOf(backend, x),
+      filterOffset: offsetOf(backend, filter),
+      outOffset: offsetOf(backend, out),
+      biasOffset: bias === undefined ? -1 : offsetOf(backend, bias),
+      biasLength: biasLen,
+      activation: fused ? activation : 'linear',
+      leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
+      ...convShape(info),
+    });
+    return out;
+  };
+}
+
+function conv2dBackpropInput(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = (attrs ?? {}) as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    if (!allFloat(dy, filter) || !channelsLast(a) || dy.shape.length !== 4 || filter.shape.length !== 4) return null;
+    const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode);
+    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
+      throw new Error(`Conv2DBackpropInput: dy has shape [${dy.shape.join(', ')}], the convolution gives [${info.outShape.join(', ')}]`);
+    }
+    const out = backend.makeOutput([...a.inputShape], 'float32');
+    addon.conv2dBackpropInput(backend.wasm.HEAPU8, {
+      dyOffset: offsetOf(backend, dy),
+      filterOffset: offsetOf(backend, filter),
+      dxOffset: offsetOf(backend, out),
+      ...convShape(info),
+    });
+    return out;
+  };
+}
+
+function conv2dBackpropFilter(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = (attrs ?? {}) as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+    if (!allFloat(x, dy) || !channelsLast(a) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode);
+    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
+      throw new Error(`Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}], the convolution gives [${info.outShape.join(', ')}]`);
+    }
+    const out = backend.makeOutput([...a.filterShape], 'float32');
+    addon.conv2dBackpropFilter(backend.wasm.HEAPU8, {
+      xOffset: offsetOf(backend, x),
+      dyOffset: offsetOf(backend, dy),
+      dFilterOffset: offsetOf(backend, out),
+      ...convShape(info),
+    });
+    return out;
+  };
+}
+
+type PoolAttrs = {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/** The addon's pooling shape fields from TF.js's own shape computation. */
+function poolShape(info: tf.backend_util.Conv2DInfo): PoolShapeParams {
+  return {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function maxPool(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { x } = inputs as { x: TensorInfo };
+    const a = (attrs ?? {}) as unknown as PoolAttrs;
+    if (!allFloat(x) || x.shape.length !== 4) return null;
+    const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad as never, a.dimRoundingMode);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.maxPool(backend.wasm.HEAPU8, { xOffset: offsetOf(backend, x), outOffset: offsetOf(backend, out), ...poolShape(info) });
+    return out;
+  };
+}
+
+function maxPoolGrad(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const a = (attrs ?? {}) as unknown as PoolAttrs;
+    if (!allFloat(dy, input) || input.shape.length !== 4) return null;
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad as never, a.dimRoundingMode);
+    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
+      throw new Error(`MaxPoolGrad: dy has shape [${dy.shape.join(', ')}], the pool gives [${info.outShape.join(', ')}]`);
+    }
+    const out = backend.makeOutput([...input.shape], 'float32');
+    addon.maxPoolGrad(backend.wasm.HEAPU8, { dyOffset: offsetOf(backend, dy), xOffset: offsetOf(backend, input), dxOffset: offsetOf(backend, out), ...poolShape(info) });
+    return out;
+  };
+}
+
+function sum(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims = false } = (attrs ?? {}) as { axis: number | number[]; keepDims?: boolean };
+    if (!allFloat(x)) return null;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    if (axes.length === 0 || new Set(axes).size !== axes.length) return null;
+    const leading = axes.every((ax, i) => ax === i);
+    const trailing = axes.every((ax, i) => ax === rank - axes.length + i);
+    if (!leading && !trailing) return null;
+    const reduced = size(axes.map((ax) => x.shape[ax]));
+    const kept = size(x.shape) / Math.max(reduced, 1);
+    if (reduced === 0) return null;
+    const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+    const out = backend.makeOutput(keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32');
+    if (kept > 0) {
+      addon.sumRows(backend.wasm.HEAPU8, {
+        xOffset: offsetOf(backend, x),
+        outOffset: offsetOf(backend, out),
+        outer: leading ? reduced : kept,
+        inner: leading ? kept : reduced,
+        leading,
+      });
+    }
+    return out;
+  };
+}
+
+function adam(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { variable, m, v, gradient } = inputs as Record<string, TensorInfo>;
+    const { rate, beta1, beta2, epsilon } = (attrs ?? {}) as Record<string, number>;
+    const n = size(variable.shape);
+    for (const [name, t] of Object.entries({ m, v, gradient })) {
+      if (t.dtype !== 'float32' || size(t.shape) !== n) throw new Error(`${adamKernelName}: ${name} must be float32 with ${n} elements, like the variable`);
+    }
+    const [newVariable, newM, newV] = [variable, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+    addon.adam(backend.wasm.HEAPU8, {
+      variableOffset: offsetOf(backend, variable),
+      mOffset: offsetOf(backend, m),
+      vOffset: offsetOf(backend, v),
+      gradientOffset: offsetOf(backend, gradient),
+      newVariableOffset: offsetOf(backend, newVariable),
+      newMOffset: offsetOf(backend, newM),
+      newVOffset: offsetOf(backend, newV),
+      size: n,
+      rate,
+      beta1,
+      beta2,
+      epsilon,
+    });
+    return [newVariable, newM, newV];
+  };
+}
+
+/**
+ * The kernels the native backend runs in the addon, by TF.js kernel name (every other kernel is
+ * wasm's): the one list of them, which registration and `nativeKernelNames` read.
+ */
+export const nativeKernelTable: Readonly<Record<string, (addon: NativeAddon) => NativeKernel>> = {
+  Identity: () => identity,
+  BatchMatMul: (addon) => matMul(addon, false),
+  _FusedMatMul: (addon) => matMul(addon, true),
+  Conv2D: (addon) => conv2d(addon, false),
+  FusedConv2D: (addon) => conv2d(addon, true),
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
+  Sum: sum,
+  [adamKernelName]: adam,
+};
+
+/** Names of the kernels the native backend runs in the addon (the rest are wasm's). */
+export const nativeKernelNames: readonly string[] = Object.keys(nativeKernelTable);

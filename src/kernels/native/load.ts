@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { bindAddon, type NativeAddon, type RawNativeAddon } from './signatures';
+
+/** Where setup builds the addon: build/native/ in the package root. */
+export function nativeAddonPath(): string {
+  return path.join(__dirname, '..', '..', '..', 'build', 'native', 'replearn_native.node');
+}
+
+/**
+ * Requires the addon's module as it is, with positional arguments (`loadNativeAddon` is what
+ * kernels use); throws an Error saying why it is unavailable.
+ */
+export function requireNativeAddon(): RawNativeAddon {
+  const file = nativeAddonPath();
+  if (!fs.existsSync(file)) {
+    throw new Error(`the native addon is not built (${path.relative(process.cwd(), file) || file} is missing)`);
+  }
+  // Idle worker threads of OpenMP (and OpenBLAS) spin by default, taking the core that the
+  // JavaScript half of a training step needs: measured here, 2 threads then ran a step at half
+  // the speed of 1. Both libraries read these when the addon loads; a user's own setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  try {
+    return require(file) as RawNativeAddon;
+  } catch (error) {
+    throw new Error(`the native addon at ${file} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+
+let addon: NativeAddon | null = null;
+
+/** Loads the addon with named parameters, on `nativeThreads()` threads; throws an Error saying why it is unavailable. */
+export function loadNativeAddon(): NativeAddon {
+  if (addon !== null) return addon;
+  const loaded = bindAddon(requireNativeAddon(), nativeAddonPath());
+  loaded.threads(nativeThreads());
+  addon = loaded;
+  return addon;
+}
+
+/**
+ * Threads for the addon's large products and loops: `REPLEARN_NATIVE_THREADS`, default the
+ * number of cores up to 4. Products under 100 MFLOP (a dense layer at batch 128) always run on
+ * one thread, where waking another costs more than it saves.
+ */
+export function nativeThreads(env: Record<string, string | undefined> = process.env, cores = os.availableParallelism?.() ?? os.cpus().length): number {
+  const raw = env.REPLEARN_NATIVE_THREADS;
+  if (raw === undefined || raw.trim() === '') return Math.max(1, Math.min(4, cores));
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || n < 1) {
+    throw new Error(`REPLEARN_NATIVE_THREADS must be a positive integer, got "${raw}" (the threads of the native backend, e.g. REPLEARN_NATIVE_THREADS=2; unset it for the default)`);
+  }
+  return n;
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../core/assert';
+import type { Activation, DenseLayer } from './dense';
+import { applyDense, checkActivation, createDense, flattenInput } from './dense';
+import type { ApplyOptions, Network } from './network';
+import { traceSummary } from './network';
+import type { NamedVariable, ParameterScope } from './params';
+
+/** Config of `DenseStack`. */
+export interface DenseStackConfig {
+  /** Values per example; an input `[batch, ...]` with this many values per example is flattened. */
+  readonly inputDim: number;
+  /** Output width of each layer, in order, e.g. `[256, 64, 2]`; none: the stack only flattens its input. */
+  readonly widths: readonly number[];
+  /** Activation of every layer but the last. Default `relu`. */
+  readonly activation?: Activation;
+  /** Activation of the last layer. Default `linear`. */
+  readonly outputActivation?: Activation;
+  /** The layers' names inside the stack's scope. Default `0`, `1`, ... */
+  readonly layerNames?: readonly string[];
+}
+
+/**
+ * Fully connected layers in sequence: a dense encoder (`inputDim -> hidden... -> latentDim`), a
+ * dense decoder (the mirror image), a classifier's hidden layers. Input `[batch, inputDim]` (or
+ * any `[batch, ...]` with `inputDim` values per example), output `[batch, outputDim]`.
+ */
+export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
+  readonly name: string;
+  readonly layers: readonly DenseLayer[];
+  readonly variables: readonly NamedVariable[];
+  readonly stateVariables: readonly NamedVariable[] = [];
+  readonly inputDim: number;
+  private readonly layerPaths: readonly string[];
+
+  /** Makes the layers in `scope` (e.g. `root.child('encoder')`), drawing their weights in order. */
+  constructor(scope: ParameterScope, config: DenseStackConfig) {
+    this.inputDim = checkPositiveInt(config.inputDim, 'inputDim');
+    const widths = config.widths.map((w, i) => checkPositiveInt(w, `widths[${i}]`));
+    const activation = checkActivation(config.activation ?? 'relu', 'activation');
+    const last = checkActivation(config.outputActivation ?? 'linear', 'outputActivation');
+    const names = config.layerNames ?? widths.map((_, i) => String(i));
+    if (names.length !== widths.length) throw new Error(`layerNames must name each of the ${widths.length} layers, got ${names.length}`);
+    const sizes = [this.inputDim, ...widths];
+    const scopes = names.map((n) => scope.child(n));
+    this.layers = widths.map((out, i) => createDense(scopes[i], { inputDim: sizes[i], outputDim: out, activation: i === widths.length - 1 ? last : activation }));
+    this.layerPaths = scopes.map((s) => s.path);
+    this.name = scope.path;
+    this.variables = this.layers.flatMap((l, i) => [
+      { name: `${this.layerPaths[i]}/w`, variable: l.weight },
+      { name: `${this.layerPaths[i]}/b`, variable: l.bias },
+    ]);
+  }
+
+  /** Width of the last layer (`inputDim` for a stack of no layers, which only flattens). */
+  get outputDim(): number {
+    return this.layers.length === 0 ? this.inputDim : this.layers[this.layers.length - 1].outputDim;
+  }
+
+  apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h = flattenInput(x, this.inputDim, this.name === '' ? 'dense stack' : this.name);
+      this.layers.forEach((layer, i) => {
+        h = applyDense(layer, h);
+        options.trace?.(this.layerPaths[i], `Dense ${layer.activation}`, h, [layer.weight, layer.bias]);
+      });
+      return h;
+    });
+  }
+
+  summary() {
+    return traceSummary((trace) => this.apply(tf.zeros([1, this.inputDim]), { trace }));
+  }
+}
