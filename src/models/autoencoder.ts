@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import type { Corruption } from '../data/corruption';
-import { checkCorruption, corrupt } from '../data/corruption';
+import { checkCorruption } from '../data/corruption';
 import { binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, sumSquaredError } from '../losses';
 import { activate, flattenInput } from '../nn/dense';
 import { DenseStack } from '../nn/dense-stack';
@@ -152,10 +152,9 @@ export class Autoencoder extends NetworkModel implements RepresentationModel {
   computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
     const { corruption, sparsity, contractiveWeight, loss, outputActivation } = this.options;
     const training = options.training === true;
-    const seed = training && corruption !== undefined ? this.noiseSeed(this.options.seed, options) : 0;
     return tf.tidy(() => {
       const x = this.flat(batch.x, 'computeLoss');
-      const input = training && corruption !== undefined ? corrupt(x, corruption, seed) : x;
+      const input = this.corruptInTraining(x, corruption, this.options.seed, options);
       const z = this.encoder.apply(input, { training });
       const terms = reconstructionTerms(x, this.decodeLogits(z, { training }), loss, outputActivation);
       const extra: Record<string, tf.Scalar> = {};

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Corruption } from '../data/corruption';
-import { checkCorruption, corrupt } from '../data/corruption';
+import { checkCorruption } from '../data/corruption';
 import { sumSquaredError } from '../losses';
 import { flattenInput } from '../nn/dense';
 import { ParameterScope } from '../nn/params';
@@ -127,11 +127,9 @@ export class ConvAutoencoder1d extends NetworkModel implements RepresentationMod
    */
   computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
     const training = options.training === true;
-    const { corruption } = this.config;
-    const seed = training && corruption !== undefined ? this.noiseSeed(this.config.seed, options) : 0;
     return tf.tidy(() => {
       const x = this.asSignal(batch.x, 'computeLoss');
-      const input = training && corruption !== undefined ? corrupt(x, corruption, seed) : x;
+      const input = this.corruptInTraining(x, this.config.corruption, this.config.seed, options);
       const e = this.encoder.apply(input, { training });
       const xHat = this.decodeWith(e.z, e.indices, training);
       const n = x.shape[0];

@@ -1,8 +1,6 @@
-import { checkPositiveInt } from '../core/assert';
 import type { Corruption } from '../data/corruption';
 import { checkCorruption } from '../data/corruption';
 import type { Activation } from '../nn/dense';
-import { checkActivation } from '../nn/dense';
 import { ConvDecoder, ConvEncoder, convGeometry } from '../nn/conv-stack';
 import { ParameterScope } from '../nn/params';
 import type { ReconstructionLoss } from './autoencoder';
@@ -49,19 +47,20 @@ export class ConvAutoencoder extends Autoencoder {
   declare readonly decoder: ConvDecoder;
 
   constructor(config: ConvAutoencoderConfig) {
+    // The networks' part of the config, checked once by the geometry both networks share.
+    const geometry = convGeometry(config);
     const full: ResolvedConvAutoencoderConfig = {
-      inputShape: [...config.inputShape],
-      filters: config.filters.map((f, i) => checkPositiveInt(f, `filters[${i}]`)),
-      kernelSize: checkPositiveInt(config.kernelSize ?? 3, 'kernelSize'),
-      latentDim: config.latentDim === undefined ? undefined : checkPositiveInt(config.latentDim, 'latentDim'),
-      activation: checkActivation(config.activation ?? 'relu', 'activation'),
+      inputShape: geometry.inputShape,
+      filters: geometry.filters,
+      kernelSize: geometry.kernelSize,
+      latentDim: geometry.latentDim,
+      activation: geometry.activation,
       outputActivation: config.outputActivation ?? 'sigmoid',
       loss: config.loss ?? 'bce',
       corruption: config.corruption === undefined ? undefined : { ...checkCorruption(config.corruption) },
       seed: config.seed,
     };
     checkReconstructionSetup(full.outputActivation, full.loss);
-    const geometry = convGeometry(full);
     const scope = ParameterScope.create('conv-autoencoder', full.seed);
     const encoder = new ConvEncoder(scope.child('encoder'), full);
     const decoder = new ConvDecoder(scope.child('decoder'), { ...full, outputActivation: full.outputActivation });

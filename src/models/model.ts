@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../core/random';
+import type { Corruption } from '../data/corruption';
+import { corrupt } from '../data/corruption';
 import type { Network } from '../nn/network';
 import { collectVariables } from '../nn/network';
 import type { NamedVariable } from '../nn/params';
@@ -134,6 +136,15 @@ export abstract class NetworkModel implements TrainableModel {
     const step = options.step ?? this.unsteppedCalls;
     if (options.step === undefined) this.unsteppedCalls += 1;
     return stream === undefined ? mixSeed(seed, step) : mixSeed(seed, step, stream);
+  }
+
+  /**
+   * A denoising model's input: in training with a `corruption`, `x` corrupted with noise seeded by
+   * `noiseSeed(seed, options)`; otherwise `x` itself.
+   */
+  protected corruptInTraining<T extends tf.Tensor>(x: T, corruption: Corruption | undefined, seed: number, options: LossOptions): T {
+    if (options.training !== true || corruption === undefined) return x;
+    return corrupt(x, corruption, this.noiseSeed(seed, options));
   }
 
   /** Frees the weights and state variables (not those of frozen networks). */

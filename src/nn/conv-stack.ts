@@ -81,13 +81,6 @@ export function convGeometry(config: ConvStackConfig): ConvGeometry {
   };
 }
 
-function denseVariables(path: string, layer: DenseLayer): NamedVariable[] {
-  return [
-    { name: `${path}/w`, variable: layer.weight },
-    { name: `${path}/b`, variable: layer.bias },
-  ];
-}
-
 /**
  * A convolutional encoder: per entry of `filters` a `same` convolution with the hidden activation
  * and a 2x max-pool, then (with `latentDim`) a linear dense code. Input `[batch, ...inputShape]`
@@ -98,15 +91,16 @@ export class ConvEncoder implements Network<tf.Tensor, tf.Tensor2D> {
   readonly name: string;
   readonly geometry: ConvGeometry;
   readonly variables: readonly NamedVariable[];
-  readonly stateVariables: readonly NamedVariable[] = [];
+  readonly stateVariables: readonly NamedVariable[];
   private readonly convs: ConvLayer[];
   private readonly toCode?: DenseLayer;
   private readonly paths: string[];
   private readonly inputSize: number;
 
   /** Makes `scope/0`, `scope/1`, ... and `scope/code` (with `latentDim`), in that order. */
-  constructor(scope: ParameterScope, config: ConvStackConfig) {
+  constructor(parent: ParameterScope, config: ConvStackConfig) {
     const g = convGeometry(config);
+    const scope = parent.group();
     this.geometry = g;
     this.name = scope.path;
     this.inputSize = g.image[0] * g.image[1] * g.image[2];
@@ -114,17 +108,12 @@ export class ConvEncoder implements Network<tf.Tensor, tf.Tensor2D> {
     const scopes = g.filters.map((_, i) => scope.child(String(i)));
     this.convs = g.filters.map((f, i) => createConv(scopes[i], { kernel: g.kernel, inChannels: channels[i], outChannels: f, strides: [1, 1], activation: g.activation }));
     this.paths = scopes.map((s) => s.path);
-    const variables: NamedVariable[] = this.convs.flatMap((c, i) => [
-      { name: `${this.paths[i]}/w`, variable: c.filter },
-      { name: `${this.paths[i]}/b`, variable: c.bias },
-    ]);
     if (g.latentDim !== undefined) {
-      const codeScope = scope.child('code');
       const mapSize = g.codeMapShape[0] * g.codeMapShape[1] * g.codeMapShape[2];
-      this.toCode = createDense(codeScope, { inputDim: mapSize, outputDim: g.latentDim, activation: 'linear' });
-      variables.push(...denseVariables(codeScope.path, this.toCode));
+      this.toCode = createDense(scope.child('code'), { inputDim: mapSize, outputDim: g.latentDim, activation: 'linear' });
     }
-    this.variables = variables;
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   /** Size of a code. */
@@ -168,7 +157,7 @@ export class ConvDecoder implements Network<tf.Tensor2D, tf.Tensor4D> {
   readonly name: string;
   readonly geometry: ConvGeometry;
   readonly variables: readonly NamedVariable[];
-  readonly stateVariables: readonly NamedVariable[] = [];
+  readonly stateVariables: readonly NamedVariable[];
   private readonly fromCode?: DenseLayer;
   private readonly deconvs: ConvTransposeLayer[];
   private readonly output: ConvLayer;
@@ -180,16 +169,15 @@ export class ConvDecoder implements Network<tf.Tensor2D, tf.Tensor4D> {
    * Makes `scope/code` (with `latentDim`), `scope/0`, `scope/1`, ... and `scope/output`, in that
    * order. `outputActivation` only labels the summary's last row (the model applies it).
    */
-  constructor(scope: ParameterScope, config: ConvStackConfig & { outputChannels?: number; outputActivation?: string }) {
+  constructor(parent: ParameterScope, config: ConvStackConfig & { outputChannels?: number; outputActivation?: string }) {
     const g = convGeometry(config);
+    const outputChannels = checkPositiveInt(config.outputChannels ?? g.image[2], 'outputChannels');
+    const scope = parent.group();
     this.geometry = g;
     this.name = scope.path;
-    const variables: NamedVariable[] = [];
     if (g.latentDim !== undefined) {
-      const codeScope = scope.child('code');
       const mapSize = g.codeMapShape[0] * g.codeMapShape[1] * g.codeMapShape[2];
-      this.fromCode = createDense(codeScope, { inputDim: g.latentDim, outputDim: mapSize, activation: g.activation });
-      variables.push(...denseVariables(codeScope.path, this.fromCode));
+      this.fromCode = createDense(scope.child('code'), { inputDim: g.latentDim, outputDim: mapSize, activation: g.activation });
     }
     const back = [...g.filters].reverse();
     const scopes = back.map((_, i) => scope.child(String(i)));
@@ -197,14 +185,12 @@ export class ConvDecoder implements Network<tf.Tensor2D, tf.Tensor4D> {
       createConvTranspose(scopes[i], { kernel: g.kernel, inChannels: i === 0 ? back[0] : back[i - 1], outChannels: f, strides: g.pool, activation: g.activation }),
     );
     this.paths = scopes.map((s) => s.path);
-    this.deconvs.forEach((d, i) => variables.push({ name: `${this.paths[i]}/w`, variable: d.filter }, { name: `${this.paths[i]}/b`, variable: d.bias }));
     const outScope = scope.child('output');
-    const outputChannels = checkPositiveInt(config.outputChannels ?? g.image[2], 'outputChannels');
     this.output = createConv(outScope, { kernel: g.kernel, inChannels: back[back.length - 1], outChannels: outputChannels, strides: [1, 1], activation: 'linear' });
     this.outputPath = outScope.path;
     this.outputLabel = config.outputActivation ?? 'linear';
-    variables.push({ name: `${outScope.path}/w`, variable: this.output.filter }, { name: `${outScope.path}/b`, variable: this.output.bias });
-    this.variables = variables;
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   /** Size of a code it decodes. */

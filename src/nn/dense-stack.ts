@@ -29,12 +29,12 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
   readonly name: string;
   readonly layers: readonly DenseLayer[];
   readonly variables: readonly NamedVariable[];
-  readonly stateVariables: readonly NamedVariable[] = [];
+  readonly stateVariables: readonly NamedVariable[];
   readonly inputDim: number;
   private readonly layerPaths: readonly string[];
 
   /** Makes the layers in `scope` (e.g. `root.child('encoder')`), drawing their weights in order. */
-  constructor(scope: ParameterScope, config: DenseStackConfig) {
+  constructor(parent: ParameterScope, config: DenseStackConfig) {
     this.inputDim = checkPositiveInt(config.inputDim, 'inputDim');
     const widths = config.widths.map((w, i) => checkPositiveInt(w, `widths[${i}]`));
     const activation = checkActivation(config.activation ?? 'relu', 'activation');
@@ -42,14 +42,13 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
     const names = config.layerNames ?? widths.map((_, i) => String(i));
     if (names.length !== widths.length) throw new Error(`layerNames must name each of the ${widths.length} layers, got ${names.length}`);
     const sizes = [this.inputDim, ...widths];
+    const scope = parent.group();
     const scopes = names.map((n) => scope.child(n));
     this.layers = widths.map((out, i) => createDense(scopes[i], { inputDim: sizes[i], outputDim: out, activation: i === widths.length - 1 ? last : activation }));
     this.layerPaths = scopes.map((s) => s.path);
     this.name = scope.path;
-    this.variables = this.layers.flatMap((l, i) => [
-      { name: `${this.layerPaths[i]}/w`, variable: l.weight },
-      { name: `${this.layerPaths[i]}/b`, variable: l.bias },
-    ]);
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   /** Width of the last layer (`inputDim` for a stack of no layers, which only flattens). */

@@ -19,28 +19,23 @@ export interface Gaussian {
 export class GaussianHead implements Network<tf.Tensor2D, Gaussian> {
   readonly name: string;
   readonly variables: readonly NamedVariable[];
-  readonly stateVariables: readonly NamedVariable[] = [];
+  readonly stateVariables: readonly NamedVariable[];
   readonly inputDim: number;
   readonly latentDim: number;
   private readonly mean: DenseLayer;
   private readonly logVar: DenseLayer;
 
   /** Makes `scope/mean` then `scope/logVar`. */
-  constructor(scope: ParameterScope, config: { inputDim: number; latentDim: number }) {
+  constructor(parent: ParameterScope, config: { inputDim: number; latentDim: number }) {
     this.inputDim = checkPositiveInt(config.inputDim, 'inputDim');
     this.latentDim = checkPositiveInt(config.latentDim, 'latentDim');
     const spec = { inputDim: this.inputDim, outputDim: this.latentDim, activation: 'linear' } as const;
-    const meanScope = scope.child('mean');
-    const logVarScope = scope.child('logVar');
-    this.mean = createDense(meanScope, spec);
-    this.logVar = createDense(logVarScope, spec);
+    const scope = parent.group();
+    this.mean = createDense(scope.child('mean'), spec);
+    this.logVar = createDense(scope.child('logVar'), spec);
     this.name = scope.path;
-    this.variables = [
-      { name: `${meanScope.path}/w`, variable: this.mean.weight },
-      { name: `${meanScope.path}/b`, variable: this.mean.bias },
-      { name: `${logVarScope.path}/w`, variable: this.logVar.weight },
-      { name: `${logVarScope.path}/b`, variable: this.logVar.bias },
-    ];
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   apply(h: tf.Tensor2D, options: ApplyOptions = {}): Gaussian {

@@ -70,6 +70,15 @@ export class ParameterScope {
     return new ParameterScope(this.root, this.qualify(name), this);
   }
 
+  /**
+   * A scope at this same path that lists only the weights made through it (and its children),
+   * which also join this scope's lists: a network makes its weights through its own group, so
+   * that its variable lists are exactly its weights whatever else the caller's scope holds.
+   */
+  group(): ParameterScope {
+    return new ParameterScope(this.root, this.path, this);
+  }
+
   /** The generator the initialisers draw from (shared by the whole model). */
   get random(): Random {
     return this.root.random;

@@ -116,7 +116,7 @@ interface Block {
   readonly padding: number;
 }
 
-/** Makes a block's kernel in `scope`, then its batch norm (`scope/bn`) or bias; returns it with its variables. */
+/** Makes a block's kernel in `scope`, then its batch norm (`scope/bn`) or bias. */
 function makeBlock(
   scope: ParameterScope,
   shape: [number, number, number],
@@ -126,20 +126,10 @@ function makeBlock(
   stride: number,
   padding: number,
   norm: boolean,
-): { block: Block; trainable: NamedVariable[]; state: NamedVariable[] } {
+): Block {
   const filter = scope.addWeight('w', shape, { kind: 'glorotUniform', fanIn, fanOut });
-  const trainable: NamedVariable[] = [{ name: `${scope.path}/w`, variable: filter }];
-  const state: NamedVariable[] = [];
-  if (norm) {
-    const bnScope = scope.child('bn');
-    const bn = createBatchNorm(bnScope, outChannels);
-    trainable.push({ name: `${bnScope.path}/gamma`, variable: bn.gamma }, { name: `${bnScope.path}/beta`, variable: bn.beta });
-    state.push({ name: `${bnScope.path}/moving_mean`, variable: bn.movingMean }, { name: `${bnScope.path}/moving_variance`, variable: bn.movingVariance });
-    return { block: { path: scope.path, filter, norm: bn, stride, padding }, trainable, state };
-  }
-  const bias = scope.addWeight('b', [outChannels], { kind: 'zeros' });
-  trainable.push({ name: `${scope.path}/b`, variable: bias });
-  return { block: { path: scope.path, filter, bias, stride, padding }, trainable, state };
+  if (norm) return { path: scope.path, filter, norm: createBatchNorm(scope.child('bn'), outChannels), stride, padding };
+  return { path: scope.path, filter, bias: scope.addWeight('b', [outChannels], { kind: 'zeros' }), stride, padding };
 }
 
 function blockParams(b: Block): tf.Variable[] {
@@ -169,28 +159,22 @@ export class SignalEncoder implements Network<tf.Tensor, SignalEncoding> {
   private readonly inputSize: number;
 
   /** Makes `scope/0` (kernel, then `bn` or bias), `scope/1`, ..., then `scope/code`. */
-  constructor(scope: ParameterScope, config: SignalStackConfig) {
+  constructor(parent: ParameterScope, config: SignalStackConfig) {
     const g = signalGeometry(config);
     const c = g.config;
+    const scope = parent.group();
     this.geometry = g;
     this.name = scope.path;
     this.inputSize = c.inputShape[0] * c.inputShape[1];
-    const trainable: NamedVariable[] = [];
-    const state: NamedVariable[] = [];
     const half = c.padding === 'same' ? (c.kernelSize - 1) / 2 : 0;
     const chans = [c.inputShape[1], ...c.filters];
     this.blocks = c.filters.map((out, i) => {
       const k = i === 0 ? c.firstKernel : c.kernelSize;
-      const made = makeBlock(scope.child(String(i)), [k, chans[i], out], k * chans[i], k * out, out, i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, c.batchNorm);
-      trainable.push(...made.trainable);
-      state.push(...made.state);
-      return made.block;
+      return makeBlock(scope.child(String(i)), [k, chans[i], out], k * chans[i], k * out, out, i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, c.batchNorm);
     });
-    const codeScope = scope.child('code');
-    this.toCode = createDense(codeScope, { inputDim: g.codeMapShape[0] * g.codeMapShape[1], outputDim: c.latentDim, activation: 'linear' });
-    trainable.push({ name: `${codeScope.path}/w`, variable: this.toCode.weight }, { name: `${codeScope.path}/b`, variable: this.toCode.bias });
-    this.variables = trainable;
-    this.stateVariables = state;
+    this.toCode = createDense(scope.child('code'), { inputDim: g.codeMapShape[0] * g.codeMapShape[1], outputDim: c.latentDim, activation: 'linear' });
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   apply(x: tf.Tensor, options: ApplyOptions = {}): SignalEncoding {
@@ -251,29 +235,23 @@ export class SignalDecoder implements Network<SignalCode, tf.Tensor3D> {
   private readonly blocks: Block[];
 
   /** Makes `scope/code`, then `scope/0`, `scope/1`, ... (block j undoes encoder block n-1-j). */
-  constructor(scope: ParameterScope, config: SignalStackConfig) {
+  constructor(parent: ParameterScope, config: SignalStackConfig) {
     const g = signalGeometry(config);
     const c = g.config;
+    const scope = parent.group();
     this.geometry = g;
     this.name = scope.path;
-    const trainable: NamedVariable[] = [];
-    const state: NamedVariable[] = [];
-    const codeScope = scope.child('code');
-    this.fromCode = createDense(codeScope, { inputDim: c.latentDim, outputDim: g.codeMapShape[0] * g.codeMapShape[1], activation: 'relu' });
-    trainable.push({ name: `${codeScope.path}/w`, variable: this.fromCode.weight }, { name: `${codeScope.path}/b`, variable: this.fromCode.bias });
+    this.fromCode = createDense(scope.child('code'), { inputDim: c.latentDim, outputDim: g.codeMapShape[0] * g.codeMapShape[1], activation: 'relu' });
     const half = c.padding === 'same' ? (c.kernelSize - 1) / 2 : 0;
     const chans = [c.inputShape[1], ...c.filters];
     // Decoder block j undoes encoder block i = n-1-j: it maps chans[i+1] back to chans[i].
     this.blocks = c.filters.map((_, j) => {
       const i = c.filters.length - 1 - j;
       const k = i === 0 ? c.firstKernel : c.kernelSize;
-      const made = makeBlock(scope.child(String(j)), [k, chans[i], chans[i + 1]], k * chans[i + 1], k * chans[i], chans[i], i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, i > 0 && c.batchNorm);
-      trainable.push(...made.trainable);
-      state.push(...made.state);
-      return made.block;
+      return makeBlock(scope.child(String(j)), [k, chans[i], chans[i + 1]], k * chans[i + 1], k * chans[i], chans[i], i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, i > 0 && c.batchNorm);
     });
-    this.variables = trainable;
-    this.stateVariables = state;
+    this.variables = scope.trainableVariables;
+    this.stateVariables = scope.stateVariables;
   }
 
   apply(code: SignalCode, options: ApplyOptions = {}): tf.Tensor3D {

@@ -29,6 +29,18 @@ describe('ParameterScope', () => {
     assert.deepEqual(again.trainableVariables.map((v) => v.name), ['encoder/extra']);
   });
 
+  it("group() lists only its own weights at its parent's path, and they still join the parent's lists", () => {
+    const root = ParameterScope.create('group-test', 1);
+    root.child('other').addWeight('w', [1], { kind: 'zeros' });
+    const own = root.group();
+    own.child('output').addWeight('w', [2], { kind: 'zeros' });
+    own.child('bn').addWeight('moving_mean', [2], { kind: 'zeros' }, { trainable: false });
+    assert.deepEqual(own.trainableVariables.map((v) => v.name), ['output/w']);
+    assert.deepEqual(own.stateVariables.map((v) => v.name), ['bn/moving_mean']);
+    assert.deepEqual(root.trainableVariables.map((v) => v.name), ['other/w', 'output/w']);
+    assert.equal(own.path, root.path);
+  });
+
   it('draws every initialiser from one seeded generator in creation order (Glorot-uniform bounds)', () => {
     const a = ParameterScope.create('m', 7);
     const w1 = a.addWeight('first', [20, 10], { kind: 'glorotUniform', fanIn: 20, fanOut: 10 });

@@ -144,6 +144,13 @@ function convShape(info: tf.backend_util.Conv2DInfo): ConvShapeParams {
   };
 }
 
+/** Throws unless the gradient `dy` has the shape the forward op gives (`info.outShape`), naming `kernel` and `op`. */
+function checkDyShape(kernel: string, op: string, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): void {
+  if (info.outShape.some((d, i) => d !== dy.shape[i])) {
+    throw new Error(`${kernel}: dy has shape [${dy.shape.join(', ')}], the ${op} gives [${info.outShape.join(', ')}]`);
+  }
+}
+
 const channelsLast = (a: ConvAttrs) => a.dataFormat === undefined || a.dataFormat === 'NHWC';
 
 function conv2d(addon: NativeAddon, fused: boolean): NativeKernel {
@@ -184,9 +191,7 @@ function conv2dBackpropInput(addon: NativeAddon): NativeKernel {
     const a = (attrs ?? {}) as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     if (!allFloat(dy, filter) || !channelsLast(a) || dy.shape.length !== 4 || filter.shape.length !== 4) return null;
     const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode);
-    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
-      throw new Error(`Conv2DBackpropInput: dy has shape [${dy.shape.join(', ')}], the convolution gives [${info.outShape.join(', ')}]`);
-    }
+    checkDyShape('Conv2DBackpropInput', 'convolution', dy, info);
     const out = backend.makeOutput([...a.inputShape], 'float32');
     addon.conv2dBackpropInput(backend.wasm.HEAPU8, {
       dyOffset: offsetOf(backend, dy),
@@ -204,9 +209,7 @@ function conv2dBackpropFilter(addon: NativeAddon): NativeKernel {
     const a = (attrs ?? {}) as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
     if (!allFloat(x, dy) || !channelsLast(a) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode);
-    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
-      throw new Error(`Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}], the convolution gives [${info.outShape.join(', ')}]`);
-    }
+    checkDyShape('Conv2DBackpropFilter', 'convolution', dy, info);
     const out = backend.makeOutput([...a.filterShape], 'float32');
     addon.conv2dBackpropFilter(backend.wasm.HEAPU8, {
       xOffset: offsetOf(backend, x),
@@ -225,22 +228,10 @@ type PoolAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-/** The addon's pooling shape fields from TF.js's own shape computation. */
+/** The addon's pooling shape fields: a convolution's, less its output channels and dilations. */
 function poolShape(info: tf.backend_util.Conv2DInfo): PoolShapeParams {
-  return {
-    batchSize: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  const { outChannels, dilationHeight, dilationWidth, ...pool } = convShape(info);
+  return pool;
 }
 
 function maxPool(addon: NativeAddon): NativeKernel {
@@ -261,9 +252,7 @@ function maxPoolGrad(addon: NativeAddon): NativeKernel {
     const a = (attrs ?? {}) as unknown as PoolAttrs;
     if (!allFloat(dy, input) || input.shape.length !== 4) return null;
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad as never, a.dimRoundingMode);
-    if (info.outShape.some((d, i) => d !== dy.shape[i])) {
-      throw new Error(`MaxPoolGrad: dy has shape [${dy.shape.join(', ')}], the pool gives [${info.outShape.join(', ')}]`);
-    }
+    checkDyShape('MaxPoolGrad', 'pool', dy, info);
     const out = backend.makeOutput([...input.shape], 'float32');
     addon.maxPoolGrad(backend.wasm.HEAPU8, { dyOffset: offsetOf(backend, dy), xOffset: offsetOf(backend, input), dxOffset: offsetOf(backend, out), ...poolShape(info) });
     return out;
