@@ -21,7 +21,12 @@ of its own, so a signal to this process's group alone would leave it running. Th
 is still written, up to the interrupted cell, and every file is written under a temporary name and
 renamed into place, so a reader never sees half a file.
 
-Usage: python execute_notebook.py NOTEBOOK OUTDIR RESULT_JSON --timeout SECONDS
+With --allow-errors (grading, as nbgrader's autograde runs a submission) a failing cell, or an
+error a cell started, is recorded and the run goes on to the next cell; a timeout or a dead kernel
+still ends the run, and the cells after it are recorded as not run. Either way the result lists
+every code cell: its index, id, status (ok, failed, not run) and the first line of its failure.
+
+Usage: python execute_notebook.py NOTEBOOK OUTDIR RESULT_JSON --timeout SECONDS [--allow-errors]
 """
 
 import argparse
@@ -37,6 +42,27 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
+
+
+# After a failed cell tslab resets its queue with a 200 ms delay, answering "abort" to any request
+# that arrives meanwhile (its jupyter.js, handleExecute): the next request waits this long.
+TSLAB_ABORT_WINDOW = 0.3
+
+
+def first_line(text):
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def failure_line(text):
+    """The line of a failed cell's stderr that says what went wrong: the thrown error's
+    `Name: message` line (tslab prints the source location and a caret before it), else the first."""
+    for line in text.splitlines():
+        if re.match(r"^\s*[\w$.]*(Error|Exception)\b.*:", line):
+            return line.strip()
+    return first_line(text)
 
 
 def cell_stderr(cell):
@@ -136,7 +162,7 @@ def hidden(client, code, timeout):
             elif msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
                 idle = True
         if reply["content"].get("status") != "ok":
-            raise RuntimeError("a hidden request to the kernel failed: %s" % "".join(text).strip())
+            raise RuntimeError("a hidden request to the kernel failed (%s): %s" % (reply["content"].get("status"), "".join(text).strip()))
         return "".join(text)
 
     return run_sync(run)()
@@ -251,6 +277,7 @@ def main():
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--kernel", default="tslab")
     parser.add_argument("--kernel-pid-file", default=None, help="where to write the kernel's PID once it runs")
+    parser.add_argument("--allow-errors", action="store_true", help="record a failing cell and run on (grading)")
     args = parser.parse_args()
 
     name = os.path.splitext(os.path.basename(args.notebook))[0]
@@ -262,6 +289,7 @@ def main():
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.notebook))}},
     )
     result = {"notebook": name, "status": "ok", "cell": None, "message": None}
+    reports = {}  # code cell index -> {index, id, status, message}
     started = time.time()
     index = -1
     count = 0
@@ -284,19 +312,45 @@ def main():
             if kernel is not None and args.kernel_pid_file:
                 write_atomic(args.kernel_pid_file, lambda path: open(path, "w").write(str(kernel.pid)))
             hidden(client, "(0, eval)(%s)(require);" % json.dumps(WATCH_JS), args.timeout)
+
+            def watch(next_index, settle=False):
+                try:
+                    watch_errors(client, next_index, args.timeout, settle)
+                except KernelErrors as error:
+                    if not args.allow_errors:
+                        raise
+                    for recorded in error.errors:  # each error fails the cell that started it
+                        record = reports.get(recorded["cell"])
+                        if record is not None and record["status"] == "ok":
+                            record.update(status="failed", message="%s: %s" % (recorded["kind"], failure_line(recorded["message"])))
+
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                record = {"index": index, "id": cell.get("id"), "status": "not run", "message": None}
+                reports[index] = record
                 if not cell.source.strip():  # JupyterLab sends no request for a blank cell: no number
                     cell["execution_count"] = None
+                    record["status"] = "ok"
                     continue
-                watch_errors(client, index, args.timeout)
+                watch(index)
                 count += 1
                 try:
                     client.execute_cell(cell, index)
+                    record["status"] = "ok"
+                except CellExecutionError as error:
+                    record.update(status="failed", message=failure_line(cell_stderr(cell) or str(error)))
+                    if not args.allow_errors:
+                        raise
+                    # tslab aborts every request that reaches it within 200 ms of a failed cell.
+                    time.sleep(TSLAB_ABORT_WINDOW)
                 finally:  # the failing cell keeps its number too
                     number_cell(cell, count)
-            watch_errors(client, -1, args.timeout, settle=True)
+            watch(-1, settle=True)
+            failed = [r for r in reports.values() if r["status"] != "ok"]
+            if failed:
+                result.update(status="failed", cell_errors=len(failed), message="%d cells failed, the first at cell %d: %s" % (len(failed), failed[0]["index"], failed[0]["message"]))
+                index = failed[0]["index"]
     except Terminated as error:
         result.update(status="terminated", message="stopped by %s; the kernel was shut down" % error)
     except KernelErrors as error:
@@ -304,10 +358,16 @@ def main():
         if 0 <= starter < len(nb.cells):
             index = starter
         result.update(status="failed", message=str(error))
+        if starter in reports:
+            reports[starter].update(status="failed", message=first_line(str(error)))
     except CellTimeoutError:
         result.update(status="timeout", message="cell ran past the per-cell timeout of %d s" % args.timeout)
+        if index in reports:
+            reports[index].update(status="failed", message=result["message"])
     except DeadKernelError as error:
         result.update(status="failed", message="the kernel died: %s" % error)
+        if index in reports:
+            reports[index].update(status="failed", message=first_line(result["message"]))
     except CellExecutionError as error:
         result.update(status="failed", message=cell_stderr(nb.cells[index]) or str(error))
     except Exception as error:  # a kernel that never started, a missing kernel spec, ...
@@ -321,6 +381,7 @@ def main():
     if stopping and result["status"] == "ok":
         result.update(status="terminated", message="stopped by %s after the last cell" % signal.Signals(stopping[0]).name)
     result["seconds"] = round(time.time() - started, 2)
+    result["cells"] = [reports[i] if i in reports else {"index": i, "id": c.get("id"), "status": "not run", "message": None} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if result["status"] != "ok" and 0 <= index < len(nb.cells):
         cell = nb.cells[index]
         result["cell"] = {"index": index, "id": cell.get("id"), "source": cell.source[:400]}

@@ -151,8 +151,12 @@ async function execute(command, args, options, kernelPidFile, stop) {
   });
 }
 
-/** Executes the notebooks; returns the summary rows (also written to OUT/summary.json). */
-export async function runNotebooks({ names = [], outDir, env = process.env } = {}) {
+/**
+ * Executes the notebooks; returns the summary rows (also written to OUT/summary.json), each with
+ * the status of every code cell. `allowErrors` records a failing cell and runs on (grading);
+ * `quiet` prints nothing but a stopped run's message.
+ */
+export async function runNotebooks({ names = [], outDir, env = process.env, allowErrors = false, quiet = false } = {}) {
   const profile = await resolveProfile(env);
   const timeout = await cellTimeout(profile, env.REPLEARN_CELL_TIMEOUT);
   const notebooks = listNotebooks(names);
@@ -176,11 +180,21 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
       const resultFile = path.join(out, `${name}.result.json`);
       const kernelPidFile = path.join(out, `${name}.kernel-pid`);
       for (const file of [resultFile, kernelPidFile]) fs.rmSync(file, { force: true });
-      console.log(`[notebooks] ${name}: executing (profile ${profile}, ${timeout} s per cell)`);
+      if (!quiet) console.log(`[notebooks] ${name}: executing (profile ${profile}, ${timeout} s per cell)`);
       const started = Date.now();
       const child = await execute(
         state.python,
-        [path.join(root, 'scripts', 'execute_notebook.py'), notebook, out, resultFile, '--timeout', String(timeout), '--kernel-pid-file', kernelPidFile],
+        [
+          path.join(root, 'scripts', 'execute_notebook.py'),
+          notebook,
+          out,
+          resultFile,
+          '--timeout',
+          String(timeout),
+          '--kernel-pid-file',
+          kernelPidFile,
+          ...(allowErrors ? ['--allow-errors'] : []),
+        ],
         { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: jupyterEnv(state, { ...env, REPLEARN_PROFILE: profile }) },
         kernelPidFile,
         stop,
@@ -199,9 +213,11 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
         cell: result.cell ?? null,
         message: result.message ?? null,
         html: result.html ?? null,
+        ipynb: result.ipynb ?? null,
+        cells: result.cells ?? [],
       };
       rows.push(row);
-      if (row.status !== 'ok') {
+      if (row.status !== 'ok' && !quiet) {
         const where = row.cell ? `cell ${row.cell.index} (id ${row.cell.id})` : 'before any cell ran';
         console.error(`[notebooks] ${name} ${row.status === 'terminated' ? 'STOPPED' : 'FAILED'} at ${where}: ${row.message ?? ''}`);
         if (row.cell) console.error(`[notebooks] the cell begins:\n${row.cell.source.split('\n').slice(0, 8).map((l) => `    ${l}`).join('\n')}`);
@@ -213,8 +229,10 @@ export async function runNotebooks({ names = [], outDir, env = process.env } = {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
-  console.log(`\n${formatTable(rows)}\n`);
-  console.log(`[notebooks] executed copies (.ipynb, .html) in ${path.relative(root, out)}/`);
+  if (!quiet) {
+    console.log(`\n${formatTable(rows)}\n`);
+    console.log(`[notebooks] executed copies (.ipynb, .html) in ${path.relative(root, out)}/`);
+  }
   return { rows, signal: stop.signal };
 }
 

@@ -10,7 +10,7 @@ import { root } from './setup.mjs';
 
 const browserSuites = new Set(['html-export.browser.test.ts', 'jupyterlab.browser.test.ts']);
 // Suites that start Jupyter kernels or a browser: left out of --unit.
-const slow = new Set(['notebooks.test.ts', 'run-notebooks.test.ts', ...browserSuites]);
+const slow = new Set(['notebooks.test.ts', 'run-notebooks.test.ts', 'exercises.test.ts', ...browserSuites]);
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formulas, readNotebook, text as cellText } from './support/markdown-math';
+import { gradeIdOf, hiddenTestRegions, isGrade, isLocked, solutionRegions, studentVersion, validateNbgraderMetadata } from '../src/coursework/nbgrader';
+import { courseworkNotebooks, exercises, readNotebook as readCourseworkNotebook, secretLines } from './support/coursework';
 
 const dir = path.join(__dirname, '..', 'notebooks');
 const notebooks = fs.readdirSync(dir).filter((file) => file.endsWith('.ipynb')).sort();
@@ -101,4 +103,66 @@ describe('the formulas in the notebooks\' prose', () => {
     assert.deepEqual(problems, []);
     assert.ok(count > 0, 'the notebooks have formulas');
   });
+});
+
+describe('coursework in nbgrader\'s format', () => {
+  const names = courseworkNotebooks();
+  it('notebooks 01 and 02 carry coursework', () => {
+    for (const name of ['01-representation-learning', '02-autoencoders']) assert.ok(names.includes(name), `${name} has no nbgrader cells`);
+  });
+
+  for (const name of names) {
+    describe(name, () => {
+      const nb = readCourseworkNotebook(path.join(dir, `${name}.ipynb`));
+      const all = exercises(nb);
+      const written = nb.cells.filter((cell) => isGrade(cell) && cell.cell_type === 'markdown');
+
+      it('validates as nbgrader schema 3, each grade_id the cell id', () => {
+        validateNbgraderMetadata(nb);
+        for (const cell of nb.cells.filter((c) => c.metadata.nbgrader !== undefined)) assert.equal(gradeIdOf(cell), cell.id);
+      });
+
+      it('opens with learning objectives, the coursework it holds and its time per profile', () => {
+        const intro = text(nb.cells[0] as Cell);
+        assert.match(intro, /\*\*Learning objectives\.\*\*[\s\S]*lecture: \*/);
+        assert.match(intro, /\*\*Time\.\*\* About [\d.]+ (s|minutes?) in the `smoke` profile and [\d.]+ (s|minutes?) in `standard`/);
+        const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'];
+        const claim = /(\w+) exercises with autograded checks \((\d+) points\) and (\w+) written answers? \((\d+) points?\)/i.exec(intro);
+        assert.ok(claim, 'the intro says how many exercises, checks and written answers, and their points');
+        const checkPoints = all.reduce((sum, e) => sum + e.points, 0);
+        const writtenPoints = written.reduce((sum, cell) => sum + (cell.metadata.nbgrader?.points ?? 0), 0);
+        assert.deepEqual([words.indexOf(claim[1].toLowerCase()), Number(claim[2]), words.indexOf(claim[3].toLowerCase()), Number(claim[4])], [all.length, checkPoints, written.length, writtenPoints]);
+      });
+
+      it('has 3-6 exercises: a read-only statement, a solution cell with a solution region, then its locked check worth points', () => {
+        assert.ok(all.length >= 3 && all.length <= 6, `${all.length} exercises`);
+        for (const { solution, check, points } of all) {
+          const at = nb.cells.indexOf(solution);
+          assert.equal(nb.cells[at - 1].id, `${solution.id}-md`, `${solution.id} follows its statement`);
+          assert.equal(nb.cells[at - 1].metadata.nbgrader?.locked, true, `${solution.id}-md is read-only`);
+          assert.equal(nb.cells[at + 1], check, `${solution.id}-check follows ${solution.id}`);
+          assert.equal(solutionRegions(text(solution as Cell)).length, 1, `${solution.id} has one solution region`);
+          assert.ok(points > 0 && isLocked(check));
+          assert.match(text(check as Cell), /check(Close)?\(/);
+          assert.equal(hiddenTestRegions(text(check as Cell)).length, 1, `${check.id} has hidden tests`);
+        }
+      });
+
+      it('asks at least one predict-then-run question with a model answer', () => {
+        assert.ok(written.length >= 1);
+        for (const cell of written) {
+          const at = nb.cells.indexOf(cell);
+          assert.match(text(nb.cells[at - 1] as Cell), /predict/i, `${cell.id}: the question before it asks for a prediction`);
+          assert.ok(text(cell as Cell).length > 100, `${cell.id} holds a model answer`);
+        }
+      });
+
+      it('its student version holds none of the solutions, hidden tests or model answers', () => {
+        const student = JSON.stringify(studentVersion(nb));
+        const secrets = secretLines(nb);
+        assert.ok(secrets.length > 10);
+        for (const line of secrets) assert.ok(!student.includes(JSON.stringify(line).slice(1, -1)), `the student version contains "${line}"`);
+      });
+    });
+  }
 });

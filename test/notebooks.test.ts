@@ -6,6 +6,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { plotlyLibraryMarker } from '../src/notebook/figure';
 import { runNotebooksSmoke } from './support/notebook-runner';
+import { formatGradeTable, gradeExecuted, type GradeReport } from '../src/coursework/grades';
+import { gradeIdOf, isGrade, restoreFromSource, studentVersion } from '../src/coursework/nbgrader';
+import { courseworkNotebooks, exercises, notebooksDir, readNotebook as readCourseworkNotebook, runNotebooks, withAnswer, type Exercise, type RunRow } from './support/coursework';
+import { wrongAnswers } from './coursework/wrong-answers';
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'build', 'test-notebooks');
@@ -153,4 +157,121 @@ describe('the runner reports a failing cell', () => {
 /** What the set-up recorded: the Python with nbclient, and where the kernel spec lives. */
 function jupyterState(): { mode: string; python: string; dataDir: string } {
   return JSON.parse(fs.readFileSync(path.join(root, 'build', 'jupyter-env.json'), 'utf8')) as { mode: string; python: string; dataDir: string };
+}
+
+describe('the runner with allowErrors (grading) records a failing cell and runs on', () => {
+  it('runs every cell after a failure, even one sent within tslab\'s abort window, and records each', async () => {
+    const dir = fs.mkdtempSync(path.join(root, 'build', 'allow-errors-'));
+    const cell = (id: string, source: string) => ({ cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source });
+    const nb = {
+      cells: [
+        cell('fine', "console.log('before')"),
+        cell('broken', "throw new Error('deliberate failure')"),
+        cell('after', "console.log('after the failure')"),
+        cell('type-error', "const n: number = 'text';"),
+        cell('late', "Promise.reject(new Error('rejected later'));"),
+        cell('last', "console.log('the end')"),
+      ],
+      metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const file = path.join(dir, 'errors.ipynb');
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const { rows } = await runNotebooks({ names: [file], outDir: path.join(dir, 'out'), allowErrors: true });
+    assert.deepEqual(
+      rows[0].cells.map((c) => [c.id, c.status]),
+      [['fine', 'ok'], ['broken', 'failed'], ['after', 'ok'], ['type-error', 'failed'], ['late', 'failed'], ['last', 'ok']],
+    );
+    const messages = Object.fromEntries(rows[0].cells.map((c) => [c.id, c.message]));
+    assert.equal(messages.broken, 'Error: deliberate failure', 'the thrown error\'s line, not the source location tslab prints first');
+    assert.match(messages['type-error'] ?? '', /Type 'string' is not assignable to type 'number'/);
+    assert.equal(messages.late, 'an unhandled promise rejection: Error: rejected later');
+    assert.equal(rows[0].status, 'failed');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('coursework graded as nbgrader autograde does (npm run grade)', () => {
+  const work = path.join(root, 'build', 'test-coursework');
+  const submissions = path.join(work, 'submissions');
+  const gradesOut = path.join(work, 'grades');
+  const names = courseworkNotebooks();
+  const broken = new Map<string, Exercise>();
+  const tampered = new Map<string, string>();
+  type Report = { score: number; maxScore: number; ranToEnd: boolean; restored: string[]; rows: { gradeId: string; kind: string; points: number | null; maxPoints: number; result: string }[] };
+  const report = (kind: string, name: string) => JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', kind, name, `${name}.grades.json`), 'utf8')) as Report;
+  const cellRuns = (kind: string, name: string) => (JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', kind, name, 'summary.json'), 'utf8')) as RunRow[])[0].cells;
+
+  it('grades a student version with a check edited away and an instructor version with one wrong answer, per notebook', () => {
+    assert.ok(names.includes('01-representation-learning') && names.includes('02-autoencoders'), `coursework notebooks: ${names.join(', ')}`);
+    fs.rmSync(work, { recursive: true, force: true });
+    for (const name of names) {
+      const instructor = readCourseworkNotebook(path.join(notebooksDir, `${name}.ipynb`));
+      const student = studentVersion(instructor);
+      const firstCheck = student.cells.find((cell) => isGrade(cell) && cell.cell_type === 'code')!;
+      firstCheck.source = "console.log('nothing to check here');";
+      tampered.set(name, gradeIdOf(firstCheck)!);
+      writeJson(path.join(submissions, 'student', `${name}.ipynb`), student);
+      const all = exercises(instructor);
+      const target = all[Math.min(1, all.length - 1)];
+      broken.set(name, target);
+      const wrong = { ...instructor, cells: instructor.cells.map((cell) => (cell === target.solution ? withAnswer(cell, wrongAnswers[name][cell.id!]) : cell)) };
+      writeJson(path.join(submissions, 'broken', `${name}.ipynb`), wrong);
+    }
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'grade.mjs'), '--out', gradesOut, submissions], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, REPLEARN_PROFILE: 'smoke' },
+      timeout: 40 * 60 * 1000,
+    });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /exercise +points +result/);
+    assert.match(result.stdout, /total: \d+ \/ \d+ points from checks/);
+  });
+
+  for (const name of names) {
+    describe(name, () => {
+      it('the instructor version (the smoke run above) gets full points, and restoring it from itself changes nothing', () => {
+        const instructor = readCourseworkNotebook(path.join(notebooksDir, `${name}.ipynb`));
+        assert.deepEqual(restoreFromSource(instructor, instructor).changes, []);
+        const row = (JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as RunRow[]).find((r) => r.notebook === name)!;
+        const graded = gradeExecuted(readCourseworkNotebook(path.join(out, `${name}.ipynb`)), row.cells, { submission: 'instructor', notebook: name });
+        assert.ok(graded.maxScore > 0);
+        assert.equal(graded.score, graded.maxScore, formatGradeTable(graded));
+        assert.ok(graded.rows.filter((r) => r.kind === 'check').every((r) => r.result === 'passed'));
+        assert.ok(graded.rows.some((r) => r.kind === 'written' && r.result === 'to grade by hand'), 'a written answer with a model answer');
+      });
+
+      it('the student version gets zero on every check, the edited check included, and runs to the end', () => {
+        const graded = report('student', name);
+        const checks = graded.rows.filter((r) => r.kind === 'check');
+        assert.ok(checks.length >= 3);
+        assert.deepEqual(checks.filter((r) => r.points !== 0).map((r) => r.gradeId), []);
+        assert.ok(checks.every((r) => r.result === 'Error: No answer given'), checks.map((r) => `${r.gradeId}: ${r.result}`).join('\n'));
+        assert.ok(graded.rows.filter((r) => r.kind === 'written').every((r) => r.points === 0 && r.result === 'unanswered'));
+        assert.deepEqual(graded.restored, [`cell "${tampered.get(name)}" is locked and was edited: graded with the source's text`]);
+        assert.ok(graded.ranToEnd);
+        const failed = cellRuns('student', name).filter((c) => c.status !== 'ok').map((c) => c.id);
+        assert.deepEqual(failed, checks.map((r) => r.gradeId), 'only the checks fail: the lesson around them runs');
+      });
+
+      it('a submission with one wrong exercise loses that exercise\'s points and no others', () => {
+        const graded = report('broken', name);
+        const target = broken.get(name)!;
+        const targetCheck = gradeIdOf(target.check)!;
+        assert.equal(graded.score, graded.maxScore - target.points, formatGradeTable(graded as GradeReport));
+        for (const row of graded.rows.filter((r) => r.kind === 'check')) {
+          if (row.gradeId === targetCheck) assert.match(row.result, /check failed/);
+          else assert.equal(row.result, 'passed', `${row.gradeId}: ${row.result}`);
+        }
+        assert.ok(fs.existsSync(path.join(gradesOut, 'submissions', 'broken', name, `${name}.feedback.html`)));
+      });
+    });
+  }
+});
+
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value));
 }
