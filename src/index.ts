@@ -49,7 +49,7 @@ export type { Gaussian } from './nn/gaussian';
 export { ConvDecoder, ConvEncoder, convGeometry } from './nn/conv-stack';
 export type { ConvGeometry, ConvStackConfig } from './nn/conv-stack';
 export { SignalDecoder, SignalEncoder, signalGeometry } from './nn/signal-stack';
-export type { ResolvedSignalStackConfig, SignalCode, SignalEncoding, SignalGeometry, SignalStackConfig } from './nn/signal-stack';
+export type { ResolvedSignalStackConfig, SignalCode, SignalConvolution, SignalEncoding, SignalGeometry, SignalStackConfig } from './nn/signal-stack';
 export { straightThrough } from './core/straight-through';
 export {
   bernoulliKl,

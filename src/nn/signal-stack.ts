@@ -48,6 +48,17 @@ export interface SignalGeometry {
   readonly blockLengths: readonly number[];
   /** Length and channels of the last pooled feature map. */
   readonly codeMapShape: readonly [number, number];
+  /** Each encoder block's convolution, outermost first (the decoder runs them backwards, transposed). */
+  readonly convolutions: readonly SignalConvolution[];
+}
+
+/** One block's convolution: kernel, stride and padding along the signal, channels in and out. */
+export interface SignalConvolution {
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
 }
 
 /** Checks a signal stack's config and works out its lengths (errors name the field). */
@@ -103,7 +114,15 @@ export function signalGeometry(config: SignalStackConfig): SignalGeometry {
     blockLengths.push(convolved);
     current = pooled;
   });
-  return { config: full, frames, blockLengths, codeMapShape: [current, full.filters[full.filters.length - 1]] };
+  const half = full.padding === 'same' ? (full.kernelSize - 1) / 2 : 0;
+  const convolutions = full.filters.map((outChannels, i) => ({
+    kernel: i === 0 ? firstKernel : full.kernelSize,
+    stride: i === 0 ? firstStride : 1,
+    padding: i === 0 ? padding : half,
+    inChannels: i === 0 ? channels : full.filters[i - 1],
+    outChannels,
+  }));
+  return { config: full, frames, blockLengths, codeMapShape: [current, full.filters[full.filters.length - 1]], convolutions };
 }
 
 /** A convolution (filter `[kernel, in, out]`) or transposed convolution (filter `[kernel, out, in]`) with its bias or batch norm. */
@@ -166,12 +185,9 @@ export class SignalEncoder implements Network<tf.Tensor, SignalEncoding> {
     this.geometry = g;
     this.name = scope.path;
     this.inputSize = c.inputShape[0] * c.inputShape[1];
-    const half = c.padding === 'same' ? (c.kernelSize - 1) / 2 : 0;
-    const chans = [c.inputShape[1], ...c.filters];
-    this.blocks = c.filters.map((out, i) => {
-      const k = i === 0 ? c.firstKernel : c.kernelSize;
-      return makeBlock(scope.child(String(i)), [k, chans[i], out], k * chans[i], k * out, out, i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, c.batchNorm);
-    });
+    this.blocks = g.convolutions.map((b, i) =>
+      makeBlock(scope.child(String(i)), [b.kernel, b.inChannels, b.outChannels], b.kernel * b.inChannels, b.kernel * b.outChannels, b.outChannels, b.stride, b.padding, c.batchNorm),
+    );
     this.toCode = createDense(scope.child('code'), { inputDim: g.codeMapShape[0] * g.codeMapShape[1], outputDim: c.latentDim, activation: 'linear' });
     this.variables = scope.trainableVariables;
     this.stateVariables = scope.stateVariables;
@@ -242,13 +258,11 @@ export class SignalDecoder implements Network<SignalCode, tf.Tensor3D> {
     this.geometry = g;
     this.name = scope.path;
     this.fromCode = createDense(scope.child('code'), { inputDim: c.latentDim, outputDim: g.codeMapShape[0] * g.codeMapShape[1], activation: 'relu' });
-    const half = c.padding === 'same' ? (c.kernelSize - 1) / 2 : 0;
-    const chans = [c.inputShape[1], ...c.filters];
-    // Decoder block j undoes encoder block i = n-1-j: it maps chans[i+1] back to chans[i].
-    this.blocks = c.filters.map((_, j) => {
-      const i = c.filters.length - 1 - j;
-      const k = i === 0 ? c.firstKernel : c.kernelSize;
-      return makeBlock(scope.child(String(j)), [k, chans[i], chans[i + 1]], k * chans[i + 1], k * chans[i], chans[i], i === 0 ? c.firstStride : 1, i === 0 ? c.firstPadding : half, i > 0 && c.batchNorm);
+    // Decoder block j undoes encoder block i = n-1-j: it maps that block's outChannels back to its inChannels.
+    this.blocks = g.convolutions.map((_, j) => {
+      const i = g.convolutions.length - 1 - j;
+      const b = g.convolutions[i];
+      return makeBlock(scope.child(String(j)), [b.kernel, b.inChannels, b.outChannels], b.kernel * b.outChannels, b.kernel * b.inChannels, b.inChannels, b.stride, b.padding, i > 0 && c.batchNorm);
     });
     this.variables = scope.trainableVariables;
     this.stateVariables = scope.stateVariables;
