@@ -8,21 +8,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { listNotebooks, runNotebooks } from './run-notebooks.mjs';
+import { built, listNotebooks, runNotebooks } from './run-notebooks.mjs';
 import { root, writeFileAtomic } from './setup.mjs';
 
 export const assignmentsDir = path.join(root, 'build', 'assignments');
 
-/** The built coursework module (dist/coursework/nbgrader.js). */
-export async function nbgrader() {
-  const file = path.join(root, 'dist', 'coursework', 'nbgrader.js');
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
-  return import(pathToFileURL(file).href);
-}
-
 /** What a notebook asks of a student: its check cells, their points, its written answers. */
 export async function describeCoursework(notebook) {
-  const { isGrade, isSolution, nbgraderOf } = await nbgrader();
+  const { isGrade, isSolution, nbgraderOf } = await built('coursework/nbgrader.js');
   const graded = notebook.cells.filter(isGrade);
   const checks = graded.filter((cell) => cell.cell_type === 'code');
   const written = graded.filter((cell) => cell.cell_type !== 'code');
@@ -37,7 +30,7 @@ export async function describeCoursework(notebook) {
 
 /** Writes the student version of each notebook to `outDir`; returns [{ name, file, ...coursework }]. */
 export async function writeStudentVersions(notebooks, outDir = path.join(assignmentsDir, 'student')) {
-  const { studentVersion } = await nbgrader();
+  const { studentVersion } = await built('coursework/nbgrader.js');
   fs.mkdirSync(outDir, { recursive: true });
   const written = [];
   for (const file of notebooks) {

@@ -289,7 +289,8 @@ def main():
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.notebook))}},
     )
     result = {"notebook": name, "status": "ok", "cell": None, "message": None}
-    reports = {}  # code cell index -> {index, id, status, message}
+    # Every code cell's record, by index: "not run" until it runs.
+    reports = {i: {"index": i, "id": c.get("id"), "status": "not run", "message": None} for i, c in enumerate(nb.cells) if c.cell_type == "code"}
     started = time.time()
     index = -1
     count = 0
@@ -317,18 +318,17 @@ def main():
                 try:
                     watch_errors(client, next_index, args.timeout, settle)
                 except KernelErrors as error:
-                    if not args.allow_errors:
-                        raise
                     for recorded in error.errors:  # each error fails the cell that started it
                         record = reports.get(recorded["cell"])
                         if record is not None and record["status"] == "ok":
                             record.update(status="failed", message="%s: %s" % (recorded["kind"], failure_line(recorded["message"])))
+                    if not args.allow_errors:
+                        raise
 
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
-                record = {"index": index, "id": cell.get("id"), "status": "not run", "message": None}
-                reports[index] = record
+                record = reports[index]
                 if not cell.source.strip():  # JupyterLab sends no request for a blank cell: no number
                     cell["execution_count"] = None
                     record["status"] = "ok"
@@ -358,8 +358,6 @@ def main():
         if 0 <= starter < len(nb.cells):
             index = starter
         result.update(status="failed", message=str(error))
-        if starter in reports:
-            reports[starter].update(status="failed", message=first_line(str(error)))
     except CellTimeoutError:
         result.update(status="timeout", message="cell ran past the per-cell timeout of %d s" % args.timeout)
         if index in reports:
@@ -381,7 +379,7 @@ def main():
     if stopping and result["status"] == "ok":
         result.update(status="terminated", message="stopped by %s after the last cell" % signal.Signals(stopping[0]).name)
     result["seconds"] = round(time.time() - started, 2)
-    result["cells"] = [reports[i] if i in reports else {"index": i, "id": c.get("id"), "status": "not run", "message": None} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    result["cells"] = list(reports.values())
     if result["status"] != "ok" and 0 <= index < len(nb.cells):
         cell = nb.cells[index]
         result["cell"] = {"index": index, "id": cell.get("id"), "source": cell.source[:400]}

@@ -11,18 +11,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nbgrader } from './assignments.mjs';
-import { listNotebooks, runNotebooks } from './run-notebooks.mjs';
+import { built, listNotebooks, runNotebooks } from './run-notebooks.mjs';
 import { root, writeFileAtomic } from './setup.mjs';
 
 export const gradesDir = path.join(root, 'build', 'grades');
 const workRoot = path.join(root, 'build', 'grading');
 
-async function grades() {
-  const file = path.join(root, 'dist', 'coursework', 'grades.js');
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
-  return import(pathToFileURL(file).href);
-}
+/** The profile grading runs in: REPLEARN_PROFILE, else smoke (the checks test the exercises, not how long models train). */
+const gradingProfile = (env) => env.REPLEARN_PROFILE ?? 'smoke';
 
 /** Every .ipynb named by `args` (files, or folders searched recursively), with the folder it was found under. */
 export function findSubmissions(args) {
@@ -56,8 +52,8 @@ function sourceFor(file) {
  * report, also written as JSON next to the feedback page.
  */
 export async function gradeSubmission(file, { label = path.basename(file), outDir, env = process.env } = {}) {
-  const { restoreFromSource } = await nbgrader();
-  const { gradeExecuted, feedbackHtml } = await grades();
+  const { restoreFromSource } = await built('coursework/nbgrader.js');
+  const { gradeExecuted, feedbackHtml } = await built('coursework/grades.js');
   const source = sourceFor(file);
   const name = path.basename(source, '.ipynb');
   let submission;
@@ -75,7 +71,7 @@ export async function gradeSubmission(file, { label = path.basename(file), outDi
   const restoredFile = path.join(work, `${name}.ipynb`);
   try {
     fs.writeFileSync(restoredFile, JSON.stringify(restored));
-    const profile = env.REPLEARN_PROFILE ?? 'smoke';
+    const profile = gradingProfile(env);
     const { rows, signal } = await runNotebooks({ names: [restoredFile], outDir, env: { ...env, REPLEARN_PROFILE: profile }, allowErrors: true, quiet: true });
     if (signal !== null) throw Object.assign(new Error(`stopped by ${signal}`), { signal });
     const [row] = rows;
@@ -92,11 +88,11 @@ export async function gradeSubmission(file, { label = path.basename(file), outDi
 
 /** Grades each submission into OUT/<its path under the folder given, without .ipynb>/. */
 export async function gradeAll(args, { out = gradesDir, env = process.env, log = console.log } = {}) {
-  const { formatGradeTable } = await grades();
+  const { formatGradeTable } = await built('coursework/grades.js');
   const reports = [];
   for (const { file, label } of findSubmissions(args)) {
     const outDir = path.join(out, label.replace(/\.ipynb$/, ''));
-    log(`[grade] ${label}: executing (profile ${env.REPLEARN_PROFILE ?? 'smoke'})`);
+    log(`[grade] ${label}: executing (profile ${gradingProfile(env)})`);
     const report = await gradeSubmission(file, { label, outDir, env });
     log(`\n${formatGradeTable(report)}\n[grade] feedback: ${path.relative(process.cwd(), path.join(outDir, `${report.notebook}.feedback.html`))}\n`);
     reports.push(report);

@@ -36,8 +36,8 @@ export function listNotebooks(names = []) {
   });
 }
 
-/** A module of the built library (dist/, which the set-up builds). */
-async function built(module) {
+/** A module of the built library (dist/, which the set-up builds), e.g. `built('profile.js')`. */
+export async function built(module) {
   const file = path.join(root, 'dist', ...module.split('/'));
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
   return import(pathToFileURL(file).href);

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cellSource, gradeIdOf, isGrade, isSolution, nbgraderFormat, replaceSolutionRegions, type Notebook, type NotebookCell } from '../../src/coursework/nbgrader';
+import { cellSource, gradeIdOf, hiddenTestRegions, isGrade, isSolution, nbgraderFormat, replaceSolutionRegions, solutionRegions, type Notebook, type NotebookCell } from '../../src/coursework/nbgrader';
 import type { CellRun } from '../../src/coursework/grades';
+import { readNotebook } from './markdown-math';
 
 export const root = path.join(__dirname, '..', '..');
 export const notebooksDir = path.join(root, 'notebooks');
 
-export function readNotebook(file: string): Notebook {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
-}
+export { readNotebook };
 
 /** Notebooks in notebooks/ that carry coursework (nbgrader cells), by name without .ipynb. */
 export function courseworkNotebooks(): string[] {
@@ -71,18 +70,10 @@ export async function runNotebooks(options: { names: string[]; outDir: string; a
 
 /** Every line of the text a student must not see: solution regions, hidden tests, model answers. */
 export function secretLines(notebook: Notebook): string[] {
-  const lines: string[] = [];
-  for (const cell of notebook.cells) {
-    const source = cellSource(cell).split('\n');
-    let inside = false;
-    for (const line of source) {
-      const marker = [nbgraderFormat.beginSolution, nbgraderFormat.beginHiddenTests].some((m) => line.includes(m));
-      const end = [nbgraderFormat.endSolution, nbgraderFormat.endHiddenTests].some((m) => line.includes(m));
-      if (marker) inside = true;
-      else if (end) inside = false;
-      else if (inside) lines.push(line);
-    }
-    if (isSolution(cell) && isGrade(cell) && cell.cell_type === 'markdown') lines.push(...source);
-  }
+  const lines = notebook.cells.flatMap((cell) => {
+    const source = cellSource(cell);
+    const answer = isSolution(cell) && isGrade(cell) && cell.cell_type === 'markdown' ? source.split('\n') : [];
+    return [...solutionRegions(source).flat(), ...hiddenTestRegions(source).flat(), ...answer];
+  });
   return lines.map((line) => line.trim()).filter((line) => /[A-Za-z0-9]/.test(line) && line.length >= 8);
 }

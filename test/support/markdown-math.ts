@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Notebook } from '../../src/coursework/nbgrader';
 
 export interface Cell {
   cell_type: string;
@@ -8,7 +9,8 @@ export interface Cell {
 }
 
 export const text = (source: string | string[]) => (Array.isArray(source) ? source.join('') : source);
-export const readNotebook = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Cell[] };
+/** A notebook file, parsed (nbformat 4; the cells also satisfy `Cell`). */
+export const readNotebook = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
 
 /**
  * The formulas of a markdown cell's source as the export's KaTeX auto-render finds them ($$...$$
