@@ -51,4 +51,72 @@ for (let i = 0; i < count; i++) for (let j = 0; j < k; j++) {
 }
 return out;`,
   },
+  '03-training-process': {
+    // Biases penalised too.
+    'ex-l2': `let sum = 0;
+for (const { variable } of variables) for (const value of await variable.data()) sum += value * value;
+return lambda * sum;`,
+    // The accumulator started at 0, as in Duchi et al.'s paper, not at TF.js's 0.1.
+    'ex-adagrad': `const w = [...w0];
+const a = w0.map(() => 0);
+for (const g of gradients) for (let i = 0; i < w.length; i++) {
+  a[i] += g[i] * g[i];
+  w[i] -= (learningRate * g[i]) / (Math.sqrt(a[i]) + 1e-7);
+}
+return w;`,
+    // The mean of the batch means: the smaller last batch weighs as much as a full one.
+    'ex-validation': `const means: number[] = [];
+for (const batch of batches(data, { batchSize, shuffle: false })) {
+  const x = tf.tensor2d(batch.x, [batch.size, 784]);
+  const labels = tf.tensor1d(batch.labels!, 'int32');
+  const logits = model.logits(x);
+  const loss = softmaxCrossEntropy(labels, logits);
+  means.push((await loss.data())[0]);
+  tf.dispose([x, labels, logits, loss]);
+}
+return means.reduce((a, b) => a + b, 0) / means.length;`,
+  },
+  '04-autoencoder-variants': {
+    // The KL of each code averaged over the batch, instead of the KL of the batch's average activation.
+    'ex-kl': `let total = 0;
+for (let j = 0; j < units; j++) for (let i = 0; i < count; i++) {
+  const q = Math.min(Math.max(codes[i * units + j], 1e-6), 1 - 1e-6);
+  total += (rho * Math.log(rho / q) + (1 - rho) * Math.log((1 - rho) / (1 - q))) / count;
+}
+return beta * total;`,
+    // "Half each" read as a threshold at 0.5: pepper below it, salt above, so a fraction under 0.5 gives only pepper.
+    'ex-salt': `const out = new Float32Array(x.length);
+for (let i = 0; i < x.length; i++) out[i] = noise[i] < fraction ? (noise[i] < 0.5 ? 0 : 1) : x[i];
+return out;`,
+    // The slope z(1 - z) not squared.
+    'ex-contractive': `let total = 0;
+for (let j = 0; j < k; j++) {
+  let preActivation = b[j];
+  let columnNorm = 0;
+  for (let i = 0; i < inputDim; i++) { preActivation += x[i] * w[i * k + j]; columnNorm += w[i * k + j] ** 2; }
+  const z = 1 / (1 + Math.exp(-preActivation));
+  total += z * (1 - z) * columnNorm;
+}
+return total;`,
+  },
+  '05-convolutional-autoencoders': {
+    // The last convolution back to the image's channels forgotten.
+    'ex-conv-params': `const layer = (cIn: number, cOut: number) => kernelSize * kernelSize * cIn * cOut + cOut;
+let total = 0;
+const widths = [channels, ...filters];
+for (let i = 0; i + 1 < widths.length; i++) total += layer(widths[i], widths[i + 1]);
+const reversed = [...filters].reverse();
+for (let i = 0; i < reversed.length; i++) total += layer(i === 0 ? reversed[0] : reversed[i - 1], reversed[i]);
+return total;`,
+    // The padding left out of the remainder: right whenever 2p is a multiple of s, wrong otherwise.
+    'ex-output-padding': `return (n - k) % s;`,
+    // Each index read as the offset within its window instead of the position along the signal.
+    'ex-unpool': `const out = new Float32Array(outputLength * channels);
+const size = Math.floor(outputLength / frames);
+for (let f = 0; f < frames; f++) for (let c = 0; c < channels; c++) {
+  const position = f * size + indices[f * channels + c];
+  if (position < outputLength) out[position * channels + c] = y[f * channels + c];
+}
+return out;`,
+  },
 };

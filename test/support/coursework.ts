@@ -68,12 +68,18 @@ export async function runNotebooks(options: { names: string[]; outDir: string; a
   return module.runNotebooks({ ...options, quiet: true, env: { ...process.env, REPLEARN_PROFILE: 'smoke' } });
 }
 
-/** Every line of the text a student must not see: solution regions, hidden tests, model answers. */
+/**
+ * Every line of the text a student must not see: solution regions, hidden tests, model answers;
+ * except lines that the notebook also shows outside them (a `let sum = 0;` in a worked cell).
+ */
 export function secretLines(notebook: Notebook): string[] {
   const lines = notebook.cells.flatMap((cell) => {
     const source = cellSource(cell);
     const answer = isSolution(cell) && isGrade(cell) && cell.cell_type === 'markdown' ? source.split('\n') : [];
     return [...solutionRegions(source).flat(), ...hiddenTestRegions(source).flat(), ...answer];
   });
-  return lines.map((line) => line.trim()).filter((line) => /[A-Za-z0-9]/.test(line) && line.length >= 8);
+  const occurrences = (all: string[]) => all.reduce((counts, line) => counts.set(line, (counts.get(line) ?? 0) + 1), new Map<string, number>());
+  const inSecrets = occurrences(lines.map((line) => line.trim()));
+  const inNotebook = occurrences(notebook.cells.flatMap((cell) => cellSource(cell).split('\n').map((line) => line.trim())));
+  return [...inSecrets.keys()].filter((line) => /[A-Za-z0-9]/.test(line) && line.length >= 8 && inNotebook.get(line) === inSecrets.get(line));
 }
