@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { plotlyLibraryMarker } from '../src/notebook/figure';
 import { runNotebooksSmoke } from './support/notebook-runner';
 import { formatGradeTable, gradeExecuted, type GradeReport } from '../src/coursework/grades';
-import { gradeIdOf, isGrade, restoreFromSource, studentVersion } from '../src/coursework/nbgrader';
+import { cellSource, gradeIdOf, restoreFromSource, solutionRegions, studentVersion } from '../src/coursework/nbgrader';
 import { courseworkNotebooks, exercises, notebooksDir, readNotebook as readCourseworkNotebook, runNotebooks, withAnswer, type Exercise, type RunRow } from './support/coursework';
 import { wrongAnswers } from './coursework/wrong-answers';
 
@@ -197,27 +197,31 @@ describe('coursework graded as nbgrader autograde does (npm run grade)', () => {
   const submissions = path.join(work, 'submissions');
   const gradesOut = path.join(work, 'grades');
   const names = courseworkNotebooks();
-  const broken = new Map<string, Exercise>();
-  const tampered = new Map<string, string>();
+  // One submission per notebook, so each lesson runs once more, not twice: the student version
+  // with the first exercise answered as the reference does, the second answered wrongly with its
+  // check edited away (so a grader that ran the edited check would pass it), the rest left as stubs.
+  const plan = new Map<string, { right: Exercise; wrong: Exercise; stubs: Exercise[] }>();
   type Report = { score: number; maxScore: number; ranToEnd: boolean; restored: string[]; rows: { gradeId: string; kind: string; points: number | null; maxPoints: number; result: string }[] };
-  const report = (kind: string, name: string) => JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', kind, name, `${name}.grades.json`), 'utf8')) as Report;
-  const cellRuns = (kind: string, name: string) => (JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', kind, name, 'summary.json'), 'utf8')) as RunRow[])[0].cells;
+  const report = (name: string) => JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', 'student', name, `${name}.grades.json`), 'utf8')) as Report;
+  const cellRuns = (name: string) => (JSON.parse(fs.readFileSync(path.join(gradesOut, 'submissions', 'student', name, 'summary.json'), 'utf8')) as RunRow[])[0].cells;
 
-  it('grades a student version with a check edited away and an instructor version with one wrong answer, per notebook', () => {
+  it('grades, per notebook, a student version with one exercise right, one wrong with its check edited away, and the rest unanswered', () => {
     assert.ok(names.includes('01-representation-learning') && names.includes('02-autoencoders'), `coursework notebooks: ${names.join(', ')}`);
     fs.rmSync(work, { recursive: true, force: true });
     for (const name of names) {
       const instructor = readCourseworkNotebook(path.join(notebooksDir, `${name}.ipynb`));
+      const [right, wrong, ...stubs] = exercises(instructor);
+      assert.ok(wrong !== undefined && stubs.length > 0, `${name}: at least 3 exercises`);
+      plan.set(name, { right, wrong, stubs });
       const student = studentVersion(instructor);
-      const firstCheck = student.cells.find((cell) => isGrade(cell) && cell.cell_type === 'code')!;
-      firstCheck.source = "console.log('nothing to check here');";
-      tampered.set(name, gradeIdOf(firstCheck)!);
+      const reference = solutionRegions(cellSource(right.solution)).map((lines) => lines.join('\n')).join('\n');
+      student.cells = student.cells.map((cell) => {
+        if (cell.id === right.solution.id) return withAnswer(right.solution, reference);
+        if (cell.id === wrong.solution.id) return withAnswer(wrong.solution, wrongAnswers[name][wrong.solution.id!]);
+        if (cell.id === wrong.check.id) return { ...cell, source: "console.log('nothing to check here');" };
+        return cell;
+      });
       writeJson(path.join(submissions, 'student', `${name}.ipynb`), student);
-      const all = exercises(instructor);
-      const target = all[Math.min(1, all.length - 1)];
-      broken.set(name, target);
-      const wrong = { ...instructor, cells: instructor.cells.map((cell) => (cell === target.solution ? withAnswer(cell, wrongAnswers[name][cell.id!]) : cell)) };
-      writeJson(path.join(submissions, 'broken', `${name}.ipynb`), wrong);
     }
     const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'grade.mjs'), '--out', gradesOut, submissions], {
       cwd: root,
@@ -243,29 +247,23 @@ describe('coursework graded as nbgrader autograde does (npm run grade)', () => {
         assert.ok(graded.rows.some((r) => r.kind === 'written' && r.result === 'to grade by hand'), 'a written answer with a model answer');
       });
 
-      it('the student version gets zero on every check, the edited check included, and runs to the end', () => {
-        const graded = report('student', name);
+      it('the submission gets the right exercise\'s points only: the wrong one is graded by the restored check, the unanswered ones by their stubs', () => {
+        const graded = report(name);
+        const { right, wrong, stubs } = plan.get(name)!;
+        const id = (exercise: Exercise) => gradeIdOf(exercise.check)!;
         const checks = graded.rows.filter((r) => r.kind === 'check');
-        assert.ok(checks.length >= 3);
-        assert.deepEqual(checks.filter((r) => r.points !== 0).map((r) => r.gradeId), []);
-        assert.ok(checks.every((r) => r.result === 'Error: No answer given'), checks.map((r) => `${r.gradeId}: ${r.result}`).join('\n'));
+        assert.deepEqual(checks.map((r) => r.gradeId), [right, wrong, ...stubs].map(id));
+        assert.equal(graded.score, right.points, formatGradeTable(graded as GradeReport));
+        const result = new Map(checks.map((r) => [r.gradeId, r.result]));
+        assert.equal(result.get(id(right)), 'passed', 'a right answer passes while the exercises around it are wrong or unanswered');
+        assert.match(result.get(id(wrong))!, /check failed/);
+        for (const stub of stubs) assert.equal(result.get(id(stub)), 'Error: No answer given');
+        assert.deepEqual(graded.restored, [`cell "${id(wrong)}" is locked and was edited: graded with the source's text`]);
         assert.ok(graded.rows.filter((r) => r.kind === 'written').every((r) => r.points === 0 && r.result === 'unanswered'));
-        assert.deepEqual(graded.restored, [`cell "${tampered.get(name)}" is locked and was edited: graded with the source's text`]);
         assert.ok(graded.ranToEnd);
-        const failed = cellRuns('student', name).filter((c) => c.status !== 'ok').map((c) => c.id);
-        assert.deepEqual(failed, checks.map((r) => r.gradeId), 'only the checks fail: the lesson around them runs');
-      });
-
-      it('a submission with one wrong exercise loses that exercise\'s points and no others', () => {
-        const graded = report('broken', name);
-        const target = broken.get(name)!;
-        const targetCheck = gradeIdOf(target.check)!;
-        assert.equal(graded.score, graded.maxScore - target.points, formatGradeTable(graded as GradeReport));
-        for (const row of graded.rows.filter((r) => r.kind === 'check')) {
-          if (row.gradeId === targetCheck) assert.match(row.result, /check failed/);
-          else assert.equal(row.result, 'passed', `${row.gradeId}: ${row.result}`);
-        }
-        assert.ok(fs.existsSync(path.join(gradesOut, 'submissions', 'broken', name, `${name}.feedback.html`)));
+        const failed = cellRuns(name).filter((c) => c.status !== 'ok').map((c) => c.id);
+        assert.deepEqual(failed, [wrong, ...stubs].map(id), 'only the failing checks fail: the lesson around them runs');
+        assert.ok(fs.existsSync(path.join(gradesOut, 'submissions', 'student', name, `${name}.feedback.html`)));
       });
     });
   }
