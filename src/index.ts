@@ -99,6 +99,8 @@ export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';
 export { dotCopyShare, singleDotImages } from './evaluation/copy-test';
 export type { DotImages } from './evaluation/copy-test';
+export { estimateLogLikelihood, logMeanExp } from './evaluation/likelihood';
+export type { LikelihoodModel, LikelihoodOptions, LikelihoodReport, MeanWithError } from './evaluation/likelihood';
 export { Pca } from './latent/pca';
 export type { PcaMethod, PcaOptions } from './latent/pca';
 export { symmetricEigen } from './latent/symmetric-eigen';
@@ -115,7 +117,7 @@ export { applyConv, applyConvTranspose, createConv, createConvTranspose, maxPool
 export type { ConvLayer, ConvSpec, ConvTransposeLayer, Size2 } from './nn/conv';
 export { ConvAutoencoder } from './models/conv-autoencoder';
 export type { ConvAutoencoderConfig } from './models/conv-autoencoder';
-export { checkVaeObjective, standardNormal, VariationalAutoencoder } from './models/variational-autoencoder';
+export { checkVaeObjective, diagonalGaussianLogDensity, standardNormal, standardNormalLogDensity, VariationalAutoencoder } from './models/variational-autoencoder';
 export type { VariationalAutoencoderOptions } from './models/variational-autoencoder';
 export { Vae } from './models/vae';
 export type { VaeConfig } from './models/vae';

@@ -1,5 +1,6 @@
 import { checkPositiveInt } from '../core/assert';
 import type { Activation } from '../nn/dense';
+import { checkActivation } from '../nn/dense';
 import { ConvDecoder, ConvEncoder } from '../nn/conv-stack';
 import { GaussianEncoder, GaussianHead } from '../nn/gaussian';
 import { ParameterScope } from '../nn/params';
@@ -22,6 +23,8 @@ export interface ConvVaeConfig {
   beta?: number;
   /** Default `bce` (Bernoulli decoder). */
   loss?: ReconstructionLoss;
+  /** KL warm-up: epochs over which the KL weight rises linearly to beta (see `VariationalAutoencoderOptions`). Default 0 (none). */
+  klWarmupEpochs?: number;
   /** Seed of the initial weights and of the sampling noise. */
   seed: number;
 }
@@ -40,17 +43,18 @@ export class ConvVae extends VariationalAutoencoder {
       filters: [...(config.filters ?? [32, 64])],
       kernelSize: config.kernelSize ?? 3,
       latentDim: checkPositiveInt(config.latentDim, 'latentDim'),
-      activation: config.activation ?? 'relu',
+      activation: checkActivation(config.activation ?? 'relu', 'activation'),
       beta: config.beta ?? 1,
       loss: config.loss ?? 'bce',
+      klWarmupEpochs: config.klWarmupEpochs ?? 0,
       seed: config.seed,
     };
-    checkVaeObjective(full.beta, full.loss);
+    checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
     const scope = ParameterScope.create('conv-vae', full.seed);
     const stack = { inputShape: full.inputShape, filters: full.filters, kernelSize: full.kernelSize, activation: full.activation };
     const trunk = new ConvEncoder(scope.child('encoder'), stack);
     const head = new GaussianHead(scope.child('encoder'), { inputDim: trunk.outputDim, latentDim: full.latentDim });
     const decoder = new ConvDecoder(scope.child('decoder'), { ...stack, latentDim: full.latentDim, outputActivation: full.loss === 'bce' ? 'sigmoid' : 'linear' });
-    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, beta: full.beta, loss: full.loss, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
   }
 }

@@ -21,6 +21,8 @@ export interface VaeConfig {
   beta?: number;
   /** `bce` (Bernoulli decoder, data in [0, 1]) or `mse` (Gaussian decoder with unit variance, up to constants). Default `bce`. */
   loss?: ReconstructionLoss;
+  /** KL warm-up: epochs over which the KL weight rises linearly to beta (see `VariationalAutoencoderOptions`). Default 0 (none). */
+  klWarmupEpochs?: number;
   /** Seed of the initial weights and of the sampling noise. */
   seed: number;
 }
@@ -40,9 +42,10 @@ export class Vae extends VariationalAutoencoder {
       activation: checkActivation(config.activation ?? 'relu', 'activation'),
       beta: config.beta ?? 1,
       loss: config.loss ?? 'bce',
+      klWarmupEpochs: config.klWarmupEpochs ?? 0,
       seed: config.seed,
     };
-    checkVaeObjective(full.beta, full.loss);
+    checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
     const scope = ParameterScope.create('vae', full.seed);
     const encoderScope = scope.child('encoder');
     // With no hidden layers the trunk only flattens, and the head reads the input itself.
@@ -54,6 +57,6 @@ export class Vae extends VariationalAutoencoder {
       activation: full.activation,
       outputActivation: 'linear',
     });
-    super({ name: 'vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    super({ name: 'vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
   }
 }

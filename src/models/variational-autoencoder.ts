@@ -21,16 +21,35 @@ export interface VariationalAutoencoderOptions {
   readonly beta?: number;
   /** `bce` (Bernoulli decoder, data in [0, 1]) or `mse` (Gaussian decoder with unit variance, up to constants). Default `bce`. */
   readonly loss?: ReconstructionLoss;
+  /**
+   * KL warm-up (Bowman et al. 2016; Sønderby et al. 2016): in training epoch e (from 1) the KL
+   * term is weighted beta * min(1, e / klWarmupEpochs); evaluation always uses beta. 0 (the
+   * default) turns it off.
+   */
+  readonly klWarmupEpochs?: number;
   /** Seed of the sampling noise (the networks' weights are seeded where they are made). */
   readonly seed: number;
   /** What checkpoints record as the model's config. Default: these options. */
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
-/** Checks a VAE's `beta` (a finite number >= 0) and `loss` (bce|mse). */
-export function checkVaeObjective(beta: number, loss: string): void {
+/** Checks a VAE's `beta` (a finite number >= 0), `loss` (bce|mse) and `klWarmupEpochs` (an integer >= 0). */
+export function checkVaeObjective(beta: number, loss: string, klWarmupEpochs = 0): void {
   if (!(beta >= 0) || !Number.isFinite(beta)) throw new Error(`beta must be a number >= 0, got ${beta}`);
   if (loss !== 'bce' && loss !== 'mse') throw new Error(`loss must be bce|mse, got "${String(loss)}"`);
+  if (!Number.isSafeInteger(klWarmupEpochs) || klWarmupEpochs < 0) throw new Error(`klWarmupEpochs must be an integer >= 0, got ${klWarmupEpochs}`);
+}
+
+const logTwoPi = Math.log(2 * Math.PI);
+
+/** log N(z; mean, diag exp(logVar)) of each row of `z` `[n, d]`, summed over the d dimensions: `[n]`. */
+export function diagonalGaussianLogDensity(z: tf.Tensor2D, mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.squaredDifference(z, mean).div(logVar.exp()).add(logVar).add(logTwoPi).sum(1).mul(-0.5)) as tf.Tensor1D;
+}
+
+/** log N(z; 0, I) of each row of `z` `[n, d]`: `[n]`. */
+export function standardNormalLogDensity(z: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => z.square().add(logTwoPi).sum(1).mul(-0.5)) as tf.Tensor1D;
 }
 
 /** Standard normal noise `[rows, cols]` drawn in order from `random`. */
@@ -58,6 +77,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
   readonly latentDim: number;
   readonly beta: number;
   readonly loss: ReconstructionLoss;
+  readonly klWarmupEpochs: number;
   readonly seed: number;
   private readonly inputSize: number;
   /** The generator of `encode`'s samples; the loss never draws from it. */
@@ -71,16 +91,18 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     super([encoder, decoder]);
     const beta = options.beta ?? 1;
     const loss = options.loss ?? 'bce';
-    checkVaeObjective(beta, loss);
+    const klWarmupEpochs = options.klWarmupEpochs ?? 0;
+    checkVaeObjective(beta, loss, klWarmupEpochs);
     this.name = options.name ?? 'variational-autoencoder';
     this.inputShape = options.inputShape.map((d, i) => checkPositiveInt(d, `inputShape[${i}]`));
     this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
     this.latentDim = checkPositiveInt(encoder.latentDim, 'latentDim');
     this.beta = beta;
     this.loss = loss;
+    this.klWarmupEpochs = klWarmupEpochs;
     this.seed = options.seed;
     this.noise = new Random(mixSeed(options.seed, 1));
-    this.config = options.config ?? { ...options, beta, loss };
+    this.config = options.config ?? { ...options, beta, loss, klWarmupEpochs };
   }
 
   private flat(x: tf.Tensor, what: string): tf.Tensor2D {
@@ -131,15 +153,72 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     return tf.tidy(() => this.decode(standardNormal(count, this.latentDim, new Random(seed))));
   }
 
+  /** The weight of the KL term in a training step of `epoch` (from 1): beta, times min(1, epoch / klWarmupEpochs) in a warm-up. */
+  klWeight(epoch?: number): number {
+    if (this.klWarmupEpochs === 0 || epoch === undefined) return this.beta;
+    return this.beta * Math.min(1, epoch / this.klWarmupEpochs);
+  }
+
   /**
-   * `{ total, reconstruction, kl }`: the negative ELBO (with beta) and its two terms, batch-means, one
-   * sample of z per example. The noise is a function of the seed and `options.step` (the trainer's
-   * update count in training, the batch's index in evaluation), so the same step draws the same eps;
-   * without a step, the count of such calls stands in for it.
+   * log p(x|z) per example `[n]` of inputs `x` `[n, inputSize]` under decoder logits `[n, inputSize]`:
+   * Bernoulli (bce) sum(x l - log(1 + e^l)), or Gaussian with unit variance (mse)
+   * -1/2 sum (x - l)^2 - D/2 log(2 pi). The training loss is minus this, without that constant for mse.
+   */
+  decoderLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      if (this.loss === 'bce') return tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))).sum(1).neg();
+      return tf.squaredDifference(x, logits).sum(1).mul(-0.5).sub((this.inputSize / 2) * logTwoPi);
+    }) as tf.Tensor1D;
+  }
+
+  /**
+   * The ELBO of each example `[n]`: E_q[log p(x|z)] (one reparameterised sample of z, drawn with
+   * `seed`) minus KL(q(z|x) || N(0, I)) in closed form. With bce its batch-mean is minus the
+   * training loss at beta 1; with mse it also counts the Gaussian's constant.
+   */
+  elbo(x: tf.Tensor, seed: number): tf.Tensor1D {
+    return tf.tidy(() => {
+      const xf = this.flat(x, 'elbo');
+      const q = this.encoder.apply(xf);
+      const z = reparameterize(q, standardNormal(xf.shape[0], this.latentDim, new Random(seed)));
+      const kl = q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5);
+      return this.decoderLogLikelihood(xf, this.decodeLogits(z)).sub(kl);
+    }) as tf.Tensor1D;
+  }
+
+  /**
+   * Importance weights of `samples` codes z_j ~ q(z|x) per example, in logs: log p(x|z_j) + log p(z_j)
+   * - log q(z_j|x), `[n, samples]` (Burda et al. 2016). log (1/k) sum_j exp(w_j) over the first k
+   * columns is the k-sample bound on log p(x); k = 1 is the ELBO in expectation. The noise is drawn
+   * with `seed`, example by example, so a prefix of the columns is the estimate with fewer samples.
+   */
+  importanceLogWeights(x: tf.Tensor, samples: number, seed: number): tf.Tensor2D {
+    checkPositiveInt(samples, 'samples');
+    return tf.tidy(() => {
+      const xf = this.flat(x, 'importanceLogWeights');
+      const n = xf.shape[0];
+      const d = this.latentDim;
+      const q = this.encoder.apply(xf);
+      const repeat = (t: tf.Tensor2D, width: number) => t.expandDims(1).tile([1, samples, 1]).reshape([n * samples, width]) as tf.Tensor2D;
+      const mean = repeat(q.mean, d);
+      const logVar = repeat(q.logVar, d);
+      const z = reparameterize({ mean, logVar }, standardNormal(n * samples, d, new Random(seed)));
+      const logPx = this.decoderLogLikelihood(repeat(xf, this.inputSize), this.decodeLogits(z));
+      return logPx.add(standardNormalLogDensity(z)).sub(diagonalGaussianLogDensity(z, mean, logVar)).reshape([n, samples]);
+    }) as tf.Tensor2D;
+  }
+
+  /**
+   * `{ total, reconstruction, kl }`: the negative ELBO (with beta, or the warm-up's weight in
+   * training) and its two terms, batch-means, one sample of z per example. The noise is a function
+   * of the seed and `options.step` (the trainer's update count in training, the batch's index in
+   * evaluation), so the same step draws the same eps; without a step, the count of such calls
+   * stands in for it.
    */
   computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
     const training = options.training === true;
     const seed = training ? this.noiseSeed(this.seed, options) : this.noiseSeed(this.seed, options, 1);
+    const klWeight = training ? this.klWeight(options.epoch) : this.beta;
     return tf.tidy(() => {
       const x = this.flat(batch.x, 'computeLoss');
       const q = this.encoder.apply(x, { training });
@@ -147,7 +226,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
       const logits = this.decodeLogits(z, { training });
       const reconstruction = this.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, logits).mul<tf.Scalar>(0.5);
       const kl = standardNormalKl(q);
-      const total = reconstruction.add(kl.mul(this.beta)) as tf.Scalar;
+      const total = reconstruction.add(kl.mul(klWeight)) as tf.Scalar;
       return { total, reconstruction, kl };
     });
   }
