@@ -37,10 +37,11 @@ export interface LikelihoodOptions {
   progress?: boolean;
 }
 
-/** A mean over examples with its standard error. */
+/** A value per example, with its mean and the standard error of that mean. */
 export interface MeanWithError {
   readonly mean: number;
   readonly standardError: number;
+  readonly perExample: Float64Array;
 }
 
 /** What `estimateLogLikelihood` found, in nats per example. */
@@ -49,8 +50,6 @@ export interface LikelihoodReport {
   readonly elbo: MeanWithError;
   /** The k-sample importance-weighted bound on log p(x) for each k (Burda et al. 2016), ascending k. */
   readonly estimates: readonly (MeanWithError & { readonly samples: number })[];
-  /** The bound of each example for the largest k. */
-  readonly perExample: Float64Array;
   readonly examples: number;
   readonly seconds: number;
 }
@@ -59,7 +58,7 @@ function meanWithError(values: Float64Array): MeanWithError {
   const n = values.length;
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const variance = n > 1 ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, standardError: Math.sqrt(variance / n) };
+  return { mean, standardError: Math.sqrt(variance / n), perExample: values };
 }
 
 /**
@@ -103,7 +102,6 @@ export async function estimateLogLikelihood(model: LikelihoodModel, data: Datase
   return {
     elbo: meanWithError(elbo),
     estimates: samples.map((k, j) => ({ samples: k, ...meanWithError(bounds[j]) })),
-    perExample: bounds[bounds.length - 1],
     examples: data.count,
     seconds,
   };

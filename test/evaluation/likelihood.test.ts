@@ -69,7 +69,10 @@ describe('estimateLogLikelihood', () => {
     for (let i = 1; i < means.length; i++) assert.ok(means[i] >= means[i - 1] - 0.01, `the bound rises with k (up to noise once it has converged): ${means.join(', ')}`);
     assert.ok(means[0] < exact - 0.1, `with an untrained q the k = 1 bound is loose: ${means[0]} vs ${exact}`);
     assert.ok(Math.abs(means[3] - exact) < 0.02, `k = 3000: ${means[3]} vs exact ${exact}`);
-    assert.ok(report.perExample.length === 60 && Math.abs(report.perExample.reduce((s, v) => s + v, 0) / 60 - means[3]) < 1e-9);
+    const last = report.estimates[3].perExample;
+    assert.ok(last.length === 60 && Math.abs(last.reduce((s, v) => s + v, 0) / 60 - means[3]) < 1e-9);
+    assert.equal(report.elbo.perExample.length, 60);
+    assert.ok(report.elbo.mean < means[3] - 0.1, `the ELBO ${report.elbo.mean} is below the 3000-sample bound ${means[3]}`);
   });
 
   it('gives an ELBO that k = 1 matches in expectation, and refuses bad sample lists', async () => {
