@@ -119,6 +119,17 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 4, 'two loss-curve figures and two signal figures');
     assert.match(printed('05-convolutional-autoencoders'), /nearest-centroid accuracy of the 32-number codes on the test signals: \d\.\d+ \(chance 0\.25\)/);
   });
+
+  it('06 shows the ELBO identity table, the VAE\'s loss terms, the bounds L_k beside the ELBO and the samples grid', () => {
+    const data = displays('06-variational-autoencoders');
+    const tables = data.map((d) => String(d['text/plain'] ?? ''));
+    assert.ok(tables.some((t) => /the true posterior/.test(t) && /ELBO \+ KL/.test(t)), 'the ELBO identity table');
+    assert.ok(tables.some((t) => /^L_100\s+-\d+/m.test(t) && /ELBO \(closed-form KL\)/.test(t)), 'the table of bounds');
+    assert.match(printed('06-variational-autoencoders'), /VAE 784-400-20 \(Bernoulli decoder\): \d+ epochs of \d+ digits in [\d.]+ s/);
+    assert.equal(data.filter((d) => 'image/png' in d).length, 1, 'the samples grid');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 2, 'the ink histogram and the loss curves');
+    assert.equal(progressLines('06-variational-autoencoders').length, 2, 'the VAE\'s training and the likelihood estimate show progress');
+  });
 });
 
 describe('the runner reports a failing cell', () => {

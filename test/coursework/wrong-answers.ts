@@ -119,4 +119,15 @@ for (let f = 0; f < frames; f++) for (let c = 0; c < channels; c++) {
 }
 return out;`,
   },
+  '06-variational-autoencoders': {
+    // The variance used where the formula has the log-variance: sigma^2 + mu^2 - 1 - sigma^2.
+    'ex-kl': `let sum = 0;
+for (let j = 0; j < mean.length; j++) sum += Math.exp(logVar[j]) + mean[j] ** 2 - 1 - Math.exp(logVar[j]);
+return 0.5 * sum;`,
+    // The variance where the standard deviation belongs: exp(logVar) instead of exp(logVar / 2).
+    'ex-reparam': `return tf.tidy(() => mean.add(logVar.exp().mul(eps)));`,
+    // Exponentiated directly: right for moderate weights, -Infinity once they underflow.
+    'ex-iwae': `const w = logPxGivenZ.map((v, j) => Math.exp(v + logPz[j] - logQ[j]));
+return Math.log(w.reduce((s, v) => s + v, 0) / w.length);`,
+  },
 };
