@@ -100,6 +100,7 @@ export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, r
 export { dotCopyShare, singleDotImages } from './evaluation/copy-test';
 export type { DotImages } from './evaluation/copy-test';
 export { estimateLogLikelihood, logMeanExp } from './evaluation/likelihood';
+export { bernoulliDraw, binarize, uniformNoise } from './data/binarize';
 export type { LikelihoodModel, LikelihoodOptions, LikelihoodReport, MeanWithError } from './evaluation/likelihood';
 export { Pca } from './latent/pca';
 export type { PcaMethod, PcaOptions } from './latent/pca';

@@ -25,6 +25,8 @@ export interface ConvVaeConfig {
   loss?: ReconstructionLoss;
   /** KL warm-up: epochs over which the KL weight rises linearly to beta (see `VariationalAutoencoderOptions`). Default 0 (none). */
   klWarmupEpochs?: number;
+  /** Dynamic binarisation of the training batches (see `VariationalAutoencoderOptions`). Default false. */
+  dynamicBinarization?: boolean;
   /** Seed of the initial weights and of the sampling noise. */
   seed: number;
 }
@@ -47,6 +49,7 @@ export class ConvVae extends VariationalAutoencoder {
       beta: config.beta ?? 1,
       loss: config.loss ?? 'bce',
       klWarmupEpochs: config.klWarmupEpochs ?? 0,
+      dynamicBinarization: config.dynamicBinarization ?? false,
       seed: config.seed,
     };
     checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
@@ -55,6 +58,6 @@ export class ConvVae extends VariationalAutoencoder {
     const trunk = new ConvEncoder(scope.child('encoder'), stack);
     const head = new GaussianHead(scope.child('encoder'), { inputDim: trunk.outputDim, latentDim: full.latentDim });
     const decoder = new ConvDecoder(scope.child('decoder'), { ...stack, latentDim: full.latentDim, outputActivation: full.loss === 'bce' ? 'sigmoid' : 'linear' });
-    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, dynamicBinarization: full.dynamicBinarization, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
   }
 }

@@ -23,6 +23,8 @@ export interface VaeConfig {
   loss?: ReconstructionLoss;
   /** KL warm-up: epochs over which the KL weight rises linearly to beta (see `VariationalAutoencoderOptions`). Default 0 (none). */
   klWarmupEpochs?: number;
+  /** Dynamic binarisation of the training batches (see `VariationalAutoencoderOptions`). Default false. */
+  dynamicBinarization?: boolean;
   /** Seed of the initial weights and of the sampling noise. */
   seed: number;
 }
@@ -43,6 +45,7 @@ export class Vae extends VariationalAutoencoder {
       beta: config.beta ?? 1,
       loss: config.loss ?? 'bce',
       klWarmupEpochs: config.klWarmupEpochs ?? 0,
+      dynamicBinarization: config.dynamicBinarization ?? false,
       seed: config.seed,
     };
     checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
@@ -57,6 +60,6 @@ export class Vae extends VariationalAutoencoder {
       activation: full.activation,
       outputActivation: 'linear',
     });
-    super({ name: 'vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    super({ name: 'vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, dynamicBinarization: full.dynamicBinarization, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
   }
 }

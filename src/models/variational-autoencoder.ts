@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { mixSeed, Random } from '../core/random';
+import { bernoulliDraw, uniformNoise } from '../data/binarize';
 import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
 import { activate, flattenInput } from '../nn/dense';
 import type { Gaussian } from '../nn/gaussian';
@@ -27,6 +28,12 @@ export interface VariationalAutoencoderOptions {
    * default) turns it off.
    */
   readonly klWarmupEpochs?: number;
+  /**
+   * Dynamic binarisation: in training, each value v of a batch is replaced by a Bernoulli(v) draw,
+   * new at every step (seeded by the step), as in the binarised-MNIST benchmarks; evaluation takes
+   * inputs as they are (binarise a test set once with `binarize`). Default false.
+   */
+  readonly dynamicBinarization?: boolean;
   /** Seed of the sampling noise (the networks' weights are seeded where they are made). */
   readonly seed: number;
   /** What checkpoints record as the model's config. Default: these options. */
@@ -78,6 +85,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
   readonly beta: number;
   readonly loss: ReconstructionLoss;
   readonly klWarmupEpochs: number;
+  readonly dynamicBinarization: boolean;
   readonly seed: number;
   private readonly inputSize: number;
   /** The generator of `encode`'s samples; the loss never draws from it. */
@@ -100,9 +108,10 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     this.beta = beta;
     this.loss = loss;
     this.klWarmupEpochs = klWarmupEpochs;
+    this.dynamicBinarization = options.dynamicBinarization ?? false;
     this.seed = options.seed;
     this.noise = new Random(mixSeed(options.seed, 1));
-    this.config = options.config ?? { ...options, beta, loss, klWarmupEpochs };
+    this.config = options.config ?? { ...options, beta, loss, klWarmupEpochs, dynamicBinarization: this.dynamicBinarization };
   }
 
   private flat(x: tf.Tensor, what: string): tf.Tensor2D {
@@ -219,8 +228,10 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     const training = options.training === true;
     const seed = training ? this.noiseSeed(this.seed, options) : this.noiseSeed(this.seed, options, 1);
     const klWeight = training ? this.klWeight(options.epoch) : this.beta;
+    const binarizeSeed = training && this.dynamicBinarization ? mixSeed(seed, 2) : undefined;
     return tf.tidy(() => {
-      const x = this.flat(batch.x, 'computeLoss');
+      const flat = this.flat(batch.x, 'computeLoss');
+      const x = binarizeSeed === undefined ? flat : bernoulliDraw(flat, uniformNoise(flat.shape, binarizeSeed));
       const q = this.encoder.apply(x, { training });
       const z = reparameterize(q, standardNormal(x.shape[0], this.latentDim, new Random(seed)));
       const logits = this.decodeLogits(z, { training });

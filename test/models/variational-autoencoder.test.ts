@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { standardNormal, VariationalAutoencoder } from '../../src/models/variational-autoencoder';
-import { Random } from '../../src/core/random';
+import { mixSeed, Random } from '../../src/core/random';
+import { bernoulliDraw, uniformNoise } from '../../src/data/binarize';
 import { Vae } from '../../src/models/vae';
 import { DenseStack } from '../../src/nn/dense-stack';
 import { GaussianEncoder, GaussianHead } from '../../src/nn/gaussian';
@@ -12,7 +13,7 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-function composed(seed: number, options: { beta?: number; loss?: 'bce' | 'mse'; klWarmupEpochs?: number } = {}): VariationalAutoencoder {
+function composed(seed: number, options: { beta?: number; loss?: 'bce' | 'mse'; klWarmupEpochs?: number; dynamicBinarization?: boolean } = {}): VariationalAutoencoder {
   const scope = ParameterScope.create('mine', seed);
   const trunk = new DenseStack(scope.child('encoder'), { inputDim: 20, widths: [8], outputActivation: 'relu' });
   const head = new GaussianHead(scope.child('encoder'), { inputDim: 8, latentDim: 3 });
@@ -137,3 +138,17 @@ function composedEncoder(inputDim: number): GaussianEncoder {
   const trunk = new DenseStack(scope.child('encoder'), { inputDim, widths: [4], outputActivation: 'relu' });
   return new GaussianEncoder(trunk, new GaussianHead(scope.child('encoder'), { inputDim: 4, latentDim: 2 }));
 }
+
+describe('VariationalAutoencoder: dynamic binarisation', () => {
+  it('trains on a Bernoulli draw of each batch, new at every step; evaluation takes the batch as it is', () => {
+    const x = tf.randomUniform([4, 20], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const dynamic = composed(8, { dynamicBinarization: true });
+    const plain = composed(8);
+    const total = (model: VariationalAutoencoder, input: tf.Tensor, options: { training?: boolean; step?: number }) => model.computeLoss({ x: input }, options).total.dataSync()[0];
+    const drawn = bernoulliDraw(x, uniformNoise([4, 20], mixSeed(mixSeed(8, 3), 2)));
+    assert.ok(Array.from(drawn.dataSync()).every((v) => v === 0 || v === 1));
+    assert.equal(total(dynamic, x, { training: true, step: 3 }), total(plain, drawn, { training: true, step: 3 }));
+    assert.notEqual(total(dynamic, x, { training: true, step: 3 }), total(plain, x, { training: true, step: 3 }));
+    assert.equal(total(dynamic, x, { step: 0 }), total(plain, x, { step: 0 }));
+  });
+});
