@@ -123,6 +123,8 @@ export type { VariationalAutoencoderOptions } from './models/variational-autoenc
 export { Vae } from './models/vae';
 export type { VaeConfig } from './models/vae';
 export { ConvVae } from './models/conv-vae';
+export { ConditionalVae } from './models/conditional-vae';
+export type { ConditionalVaeConfig } from './models/conditional-vae';
 export type { ConvVaeConfig } from './models/conv-vae';
 export { registerWasmKernels } from './kernels/wasm-kernels';
 export { conv1dPadded, conv1dTranspose, convTranspose2d, convTransposeOutputSize, transposedConvByZeroInsertion } from './nn/pytorch-conv';

@@ -21,8 +21,8 @@ export function logMeanExp(values: ArrayLike<number>): number {
 
 /** What `estimateLogLikelihood` needs of a VAE (a `VariationalAutoencoder`). */
 export interface LikelihoodModel {
-  elbo(x: tf.Tensor, seed: number): tf.Tensor1D;
-  importanceLogWeights(x: tf.Tensor, samples: number, seed: number): tf.Tensor2D;
+  elbo(x: tf.Tensor, seed: number, labels?: tf.Tensor1D): tf.Tensor1D;
+  importanceLogWeights(x: tf.Tensor, samples: number, seed: number, labels?: tf.Tensor1D): tf.Tensor2D;
 }
 
 /** Options of `estimateLogLikelihood`. */
@@ -83,10 +83,12 @@ export async function estimateLogLikelihood(model: LikelihoodModel, data: Datase
   const bounds = samples.map(() => new Float64Array(data.count));
   for (const hb of batches(data, { batchSize, shuffle: false })) {
     const x = tf.tensor(hb.x, [hb.size, ...data.featureShape]);
-    const e = model.elbo(x, mixSeed(options.seed, hb.index, 0));
-    const w = model.importanceLogWeights(x, largest, mixSeed(options.seed, hb.index, 1));
+    // A conditional model reads the labels (log p(x|y)); the others ignore them.
+    const labels = hb.labels === undefined ? undefined : tf.tensor1d(hb.labels, 'int32');
+    const e = model.elbo(x, mixSeed(options.seed, hb.index, 0), labels);
+    const w = model.importanceLogWeights(x, largest, mixSeed(options.seed, hb.index, 1), labels);
     const [elboValues, weights] = await Promise.all([e.data(), w.data()]);
-    tf.dispose([x, e, w]);
+    tf.dispose([x, e, w, ...(labels === undefined ? [] : [labels])]);
     const offset = hb.index * batchSize;
     for (let i = 0; i < hb.size; i++) {
       elbo[offset + i] = elboValues[i];

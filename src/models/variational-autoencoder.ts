@@ -118,48 +118,61 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     return flattenInput(x, this.inputSize, `${this.name}.${what}`, this.inputShape.length > 1 ? this.inputShape : undefined);
   }
 
+  /**
+   * The encoder's input for examples `x` `[n, inputSize]`: `x` itself here; a conditional model
+   * appends its `labels` `[n]` (every method that reads x or decodes z passes them on).
+   */
+  protected encoderInput(x: tf.Tensor2D, _labels?: tf.Tensor1D): tf.Tensor2D {
+    return x;
+  }
+
+  /** The decoder's input for codes `z` `[n, latentDim]`: `z` itself here; a conditional model appends its labels. */
+  protected decoderInput(z: tf.Tensor2D, _labels?: tf.Tensor1D): tf.Tensor2D {
+    return z;
+  }
+
   /** The parameters of q(z|x): `mean` and `logVar`, each `[batch, latentDim]`. */
-  posterior(x: tf.Tensor): Gaussian {
+  posterior(x: tf.Tensor, labels?: tf.Tensor1D): Gaussian {
     const out = tf.tidy(() => {
-      const q = this.encoder.apply(this.flat(x, 'posterior'));
+      const q = this.encoder.apply(this.encoderInput(this.flat(x, 'posterior'), labels));
       return [q.mean, q.logVar];
     });
     return { mean: out[0] as tf.Tensor2D, logVar: out[1] as tf.Tensor2D };
   }
 
   /** A sample z ~ q(z|x) `[batch, latentDim]` (reparameterised). */
-  encode(x: tf.Tensor): tf.Tensor2D {
+  encode(x: tf.Tensor, labels?: tf.Tensor1D): tf.Tensor2D {
     return tf.tidy(() => {
-      const q = this.posterior(x);
+      const q = this.posterior(x, labels);
       return reparameterize(q, standardNormal(q.mean.shape[0], this.latentDim, this.noise));
     });
   }
 
   /** The posterior mean, `[batch, latentDim]`: the deterministic code for plots and downstream use. */
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => this.posterior(x).mean);
+  embed(x: tf.Tensor, labels?: tf.Tensor1D): tf.Tensor2D {
+    return tf.tidy(() => this.posterior(x, labels).mean);
   }
 
   /** Decoder output before the output activation, `[batch, inputSize]`. */
-  decodeLogits(z: tf.Tensor2D, options: { training?: boolean } = {}): tf.Tensor2D {
+  decodeLogits(z: tf.Tensor2D, options: { training?: boolean; labels?: tf.Tensor1D } = {}): tf.Tensor2D {
     checkCodeShape(z, this.latentDim, `${this.name}.decode`);
-    return tf.tidy(() => this.decoder.apply(z, options).reshape([z.shape[0], this.inputSize]));
+    return tf.tidy(() => this.decoder.apply(this.decoderInput(z, options.labels), { training: options.training }).reshape([z.shape[0], this.inputSize]));
   }
 
   /** The decoder's mean `[batch, ...inputShape]` for codes `z`. */
-  decode(z: tf.Tensor2D): tf.Tensor {
-    return tf.tidy(() => activate(this.decodeLogits(z), this.loss === 'bce' ? 'sigmoid' : 'linear').reshape([z.shape[0], ...this.inputShape]));
+  decode(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor {
+    return tf.tidy(() => activate(this.decodeLogits(z, { labels }), this.loss === 'bce' ? 'sigmoid' : 'linear').reshape([z.shape[0], ...this.inputShape]));
   }
 
   /** The decoder's mean at the posterior mean of `x`, shaped like `x`. */
-  reconstruct(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.decode(this.embed(x)).reshape(x.shape));
+  reconstruct(x: tf.Tensor, labels?: tf.Tensor1D): tf.Tensor {
+    return tf.tidy(() => this.decode(this.embed(x, labels), labels).reshape(x.shape));
   }
 
   /** `count` new examples: the decoder's mean at codes drawn from the prior N(0, I) with `seed`. */
-  sample(count: number, seed: number): tf.Tensor {
+  sample(count: number, seed: number, labels?: tf.Tensor1D): tf.Tensor {
     checkPositiveInt(count, 'count');
-    return tf.tidy(() => this.decode(standardNormal(count, this.latentDim, new Random(seed))));
+    return tf.tidy(() => this.decode(standardNormal(count, this.latentDim, new Random(seed)), labels));
   }
 
   /** The weight of the KL term in a training step of `epoch` (from 1): beta, times min(1, epoch / klWarmupEpochs) in a warm-up. */
@@ -185,13 +198,13 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
    * `seed`) minus KL(q(z|x) || N(0, I)) in closed form. With bce its batch-mean is minus the
    * training loss at beta 1; with mse it also counts the Gaussian's constant.
    */
-  elbo(x: tf.Tensor, seed: number): tf.Tensor1D {
+  elbo(x: tf.Tensor, seed: number, labels?: tf.Tensor1D): tf.Tensor1D {
     return tf.tidy(() => {
       const xf = this.flat(x, 'elbo');
-      const q = this.encoder.apply(xf);
+      const q = this.encoder.apply(this.encoderInput(xf, labels));
       const z = reparameterize(q, standardNormal(xf.shape[0], this.latentDim, new Random(seed)));
       const kl = q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5);
-      return this.decoderLogLikelihood(xf, this.decodeLogits(z)).sub(kl);
+      return this.decoderLogLikelihood(xf, this.decodeLogits(z, { labels })).sub(kl);
     }) as tf.Tensor1D;
   }
 
@@ -201,18 +214,19 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
    * columns is the k-sample bound on log p(x); k = 1 is the ELBO in expectation. The noise is drawn
    * with `seed`, example by example, so a prefix of the columns is the estimate with fewer samples.
    */
-  importanceLogWeights(x: tf.Tensor, samples: number, seed: number): tf.Tensor2D {
+  importanceLogWeights(x: tf.Tensor, samples: number, seed: number, labels?: tf.Tensor1D): tf.Tensor2D {
     checkPositiveInt(samples, 'samples');
     return tf.tidy(() => {
       const xf = this.flat(x, 'importanceLogWeights');
       const n = xf.shape[0];
       const d = this.latentDim;
-      const q = this.encoder.apply(xf);
+      const q = this.encoder.apply(this.encoderInput(xf, labels));
+      const repeatedLabels = labels === undefined ? undefined : (labels.expandDims(1).tile([1, samples]).reshape([n * samples]) as tf.Tensor1D);
       const repeat = (t: tf.Tensor2D, width: number) => t.expandDims(1).tile([1, samples, 1]).reshape([n * samples, width]) as tf.Tensor2D;
       const mean = repeat(q.mean, d);
       const logVar = repeat(q.logVar, d);
       const z = reparameterize({ mean, logVar }, standardNormal(n * samples, d, new Random(seed)));
-      const logPx = this.decoderLogLikelihood(repeat(xf, this.inputSize), this.decodeLogits(z));
+      const logPx = this.decoderLogLikelihood(repeat(xf, this.inputSize), this.decodeLogits(z, { labels: repeatedLabels }));
       return logPx.add(standardNormalLogDensity(z)).sub(diagonalGaussianLogDensity(z, mean, logVar)).reshape([n, samples]);
     }) as tf.Tensor2D;
   }
@@ -232,9 +246,9 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
     return tf.tidy(() => {
       const flat = this.flat(batch.x, 'computeLoss');
       const x = binarizeSeed === undefined ? flat : bernoulliDraw(flat, uniformNoise(flat.shape, binarizeSeed));
-      const q = this.encoder.apply(x, { training });
+      const q = this.encoder.apply(this.encoderInput(x, batch.labels), { training });
       const z = reparameterize(q, standardNormal(x.shape[0], this.latentDim, new Random(seed)));
-      const logits = this.decodeLogits(z, { training });
+      const logits = this.decodeLogits(z, { training, labels: batch.labels });
       const reconstruction = this.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, logits).mul<tf.Scalar>(0.5);
       const kl = standardNormalKl(q);
       const total = reconstruction.add(kl.mul(klWeight)) as tf.Scalar;
