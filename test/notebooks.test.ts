@@ -120,15 +120,18 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.match(printed('05-convolutional-autoencoders'), /nearest-centroid accuracy of the 32-number codes on the test signals: \d\.\d+ \(chance 0\.25\)/);
   });
 
-  it('06 shows the ELBO identity table, the VAE\'s loss terms, the bounds L_k beside the ELBO and the samples grid', () => {
+  it('06 shows the ELBO identity table, the VAE\'s loss terms, the bounds L_k beside the ELBO, the binarised comparison, the beta table and the conditional samples', () => {
     const data = displays('06-variational-autoencoders');
     const tables = data.map((d) => String(d['text/plain'] ?? ''));
     assert.ok(tables.some((t) => /the true posterior/.test(t) && /ELBO \+ KL/.test(t)), 'the ELBO identity table');
-    assert.ok(tables.some((t) => /^L_100\s+-\d+/m.test(t) && /ELBO \(closed-form KL\)/.test(t)), 'the table of bounds');
+    assert.ok(tables.some((t) => /L_100\s+-\d+/.test(t) && /ELBO \(closed-form KL\)/.test(t)), 'the table of bounds');
     assert.match(printed('06-variational-autoencoders'), /VAE 784-400-20 \(Bernoulli decoder\): \d+ epochs of \d+ digits in [\d.]+ s/);
-    assert.equal(data.filter((d) => 'image/png' in d).length, 1, 'the samples grid');
-    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 2, 'the ink histogram and the loss curves');
-    assert.equal(progressLines('06-variational-autoencoders').length, 2, 'the VAE\'s training and the likelihood estimate show progress');
+    assert.equal(data.filter((d) => 'image/png' in d).length, 3, 'the samples, traversal and conditional-samples grids');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 3, 'the ink histogram, the loss curves and reconstruction against KL');
+    assert.equal(progressLines('06-variational-autoencoders').length, 5, 'training (grey-level, binarised, conditional) and the two likelihood estimates show progress');
+    assert.ok(tables.some((t) => /Burda et al\. 2016/.test(t) && /independent pixels/.test(t)), 'the binarised-MNIST table beside the published number');
+    assert.ok(tables.some((t) => /active units/.test(t) && /^\s*8\s/m.test(t.replace(/,/g, '\n'))), 'the beta table');
+    assert.match(printed('06-variational-autoencoders'), /conditional samples judged as the digit asked for: [\d.]+% of \d+/);
   });
 });
 
