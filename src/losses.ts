@@ -7,10 +7,12 @@ import type { NamedVariable } from './nn/params';
  * Reduction: sum over features, mean over the batch. Shapes: both `[batch, features]`. Returns a scalar.
  */
 export function binaryCrossEntropyWithLogits(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => {
-    const perValue = tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-    return perValue.sum(1).mean() as tf.Scalar;
-  });
+  return tf.tidy(() => binaryCrossEntropyWithLogitsPerExample(x, logits).mean() as tf.Scalar);
+}
+
+/** `binaryCrossEntropyWithLogits` of each example, summed over its features: `[batch]` (minus the Bernoulli log-likelihood). */
+export function binaryCrossEntropyWithLogitsPerExample(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))).sum(1) as tf.Tensor1D);
 }
 
 /**

@@ -54,11 +54,14 @@ export interface LikelihoodReport {
   readonly seconds: number;
 }
 
-function meanWithError(values: Float64Array): MeanWithError {
+/** The mean of `values` (at least one), the standard error of that mean (sample standard deviation / sqrt(n)), and the values. */
+export function meanWithError(values: ArrayLike<number>): MeanWithError {
   const n = values.length;
-  const mean = values.reduce((s, v) => s + v, 0) / n;
-  const variance = n > 1 ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, standardError: Math.sqrt(variance / n), perExample: values };
+  if (n === 0) throw new Error('meanWithError: no values');
+  const perExample = Float64Array.from(values);
+  const mean = perExample.reduce((s, v) => s + v, 0) / n;
+  const variance = n > 1 ? perExample.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, standardError: Math.sqrt(variance / n), perExample };
 }
 
 /**

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { checkActivation } from '../nn/dense';
-import { DenseStack } from '../nn/dense-stack';
-import { GaussianEncoder, GaussianHead } from '../nn/gaussian';
 import { ParameterScope } from '../nn/params';
 import type { Conditional } from './model';
 import type { VaeConfig } from './vae';
-import { checkVaeObjective, VariationalAutoencoder } from './variational-autoencoder';
+import { denseVaeNetworks } from './vae';
+import { vaeObjective, VariationalAutoencoder } from './variational-autoencoder';
 
 /** Config of `ConditionalVae`: a `VaeConfig` and the number of classes. */
 export interface ConditionalVaeConfig extends VaeConfig {
@@ -25,34 +24,18 @@ export class ConditionalVae extends VariationalAutoencoder implements Conditiona
   readonly classCount: number;
 
   constructor(config: ConditionalVaeConfig) {
+    const objective = vaeObjective(config);
     const full: Required<ConditionalVaeConfig> = {
       inputDim: checkPositiveInt(config.inputDim, 'inputDim'),
       classCount: checkPositiveInt(config.classCount, 'classCount'),
       hiddenSizes: [...config.hiddenSizes].map((h, i) => checkPositiveInt(h, `hiddenSizes[${i}]`)),
       latentDim: checkPositiveInt(config.latentDim, 'latentDim'),
       activation: checkActivation(config.activation ?? 'relu', 'activation'),
-      beta: config.beta ?? 1,
-      loss: config.loss ?? 'bce',
-      klWarmupEpochs: config.klWarmupEpochs ?? 0,
-      dynamicBinarization: config.dynamicBinarization ?? false,
+      ...objective,
       seed: config.seed,
     };
-    checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
-    const scope = ParameterScope.create('conditional-vae', full.seed);
-    const encoderScope = scope.child('encoder');
-    const trunk = new DenseStack(encoderScope, { inputDim: full.inputDim + full.classCount, widths: full.hiddenSizes, activation: full.activation, outputActivation: full.activation });
-    const head = new GaussianHead(encoderScope, { inputDim: trunk.outputDim, latentDim: full.latentDim });
-    const decoder = new DenseStack(scope.child('decoder'), {
-      inputDim: full.latentDim + full.classCount,
-      widths: [...[...full.hiddenSizes].reverse(), full.inputDim],
-      activation: full.activation,
-      outputActivation: 'linear',
-    });
-    super(
-      { name: 'conditional-vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, dynamicBinarization: full.dynamicBinarization, seed: full.seed, config: full },
-      new GaussianEncoder(trunk, head),
-      decoder,
-    );
+    const { encoder, decoder } = denseVaeNetworks(ParameterScope.create('conditional-vae', full.seed), full, full.classCount);
+    super({ name: 'conditional-vae', inputShape: [full.inputDim], ...objective, seed: full.seed, config: full }, encoder, decoder);
     this.classCount = full.classCount;
   }
 

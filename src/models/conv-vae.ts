@@ -5,7 +5,7 @@ import { ConvDecoder, ConvEncoder } from '../nn/conv-stack';
 import { GaussianEncoder, GaussianHead } from '../nn/gaussian';
 import { ParameterScope } from '../nn/params';
 import type { ReconstructionLoss } from './autoencoder';
-import { checkVaeObjective, VariationalAutoencoder } from './variational-autoencoder';
+import { vaeObjective, VariationalAutoencoder } from './variational-autoencoder';
 
 /** Config of `ConvVae`. */
 export interface ConvVaeConfig {
@@ -40,24 +40,21 @@ export class ConvVae extends VariationalAutoencoder {
   declare readonly config: Readonly<Required<ConvVaeConfig>>;
 
   constructor(config: ConvVaeConfig) {
+    const objective = vaeObjective(config);
     const full: Required<ConvVaeConfig> = {
       inputShape: [...config.inputShape],
       filters: [...(config.filters ?? [32, 64])],
       kernelSize: config.kernelSize ?? 3,
       latentDim: checkPositiveInt(config.latentDim, 'latentDim'),
       activation: checkActivation(config.activation ?? 'relu', 'activation'),
-      beta: config.beta ?? 1,
-      loss: config.loss ?? 'bce',
-      klWarmupEpochs: config.klWarmupEpochs ?? 0,
-      dynamicBinarization: config.dynamicBinarization ?? false,
+      ...objective,
       seed: config.seed,
     };
-    checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
     const scope = ParameterScope.create('conv-vae', full.seed);
     const stack = { inputShape: full.inputShape, filters: full.filters, kernelSize: full.kernelSize, activation: full.activation };
     const trunk = new ConvEncoder(scope.child('encoder'), stack);
     const head = new GaussianHead(scope.child('encoder'), { inputDim: trunk.outputDim, latentDim: full.latentDim });
     const decoder = new ConvDecoder(scope.child('decoder'), { ...stack, latentDim: full.latentDim, outputActivation: full.loss === 'bce' ? 'sigmoid' : 'linear' });
-    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, dynamicBinarization: full.dynamicBinarization, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    super({ name: 'conv-vae', inputShape: trunk.geometry.inputShape, ...objective, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
   }
 }

@@ -5,7 +5,7 @@ import { DenseStack } from '../nn/dense-stack';
 import { GaussianEncoder, GaussianHead } from '../nn/gaussian';
 import { ParameterScope } from '../nn/params';
 import type { ReconstructionLoss } from './autoencoder';
-import { checkVaeObjective, VariationalAutoencoder } from './variational-autoencoder';
+import { vaeObjective, VariationalAutoencoder } from './variational-autoencoder';
 
 /** Config of `Vae`. */
 export interface VaeConfig {
@@ -30,6 +30,29 @@ export interface VaeConfig {
 }
 
 /**
+ * The networks of a dense VAE: a `DenseStack` trunk and a `GaussianHead` as the encoder, a mirrored
+ * `DenseStack` as the decoder. `extraInputs` values (a conditional model's one-hot label) widen the
+ * input of both.
+ */
+export function denseVaeNetworks(
+  scope: ParameterScope,
+  config: Pick<Required<VaeConfig>, 'inputDim' | 'hiddenSizes' | 'latentDim' | 'activation'>,
+  extraInputs = 0,
+): { encoder: GaussianEncoder; decoder: DenseStack } {
+  const encoderScope = scope.child('encoder');
+  // With no hidden layers the trunk only flattens, and the head reads the input itself.
+  const trunk = new DenseStack(encoderScope, { inputDim: config.inputDim + extraInputs, widths: config.hiddenSizes, activation: config.activation, outputActivation: config.activation });
+  const head = new GaussianHead(encoderScope, { inputDim: trunk.outputDim, latentDim: config.latentDim });
+  const decoder = new DenseStack(scope.child('decoder'), {
+    inputDim: config.latentDim + extraInputs,
+    widths: [...[...config.hiddenSizes].reverse(), config.inputDim],
+    activation: config.activation,
+    outputActivation: 'linear',
+  });
+  return { encoder: new GaussianEncoder(trunk, head), decoder };
+}
+
+/**
  * A variational autoencoder with dense layers: a `DenseStack` trunk and a `GaussianHead` as the
  * encoder, a mirrored `DenseStack` as the decoder, under `VariationalAutoencoder`'s objective.
  */
@@ -37,29 +60,16 @@ export class Vae extends VariationalAutoencoder {
   declare readonly config: Readonly<Required<VaeConfig>>;
 
   constructor(config: VaeConfig) {
+    const objective = vaeObjective(config);
     const full: Required<VaeConfig> = {
       inputDim: checkPositiveInt(config.inputDim, 'inputDim'),
       hiddenSizes: [...config.hiddenSizes].map((h, i) => checkPositiveInt(h, `hiddenSizes[${i}]`)),
       latentDim: checkPositiveInt(config.latentDim, 'latentDim'),
       activation: checkActivation(config.activation ?? 'relu', 'activation'),
-      beta: config.beta ?? 1,
-      loss: config.loss ?? 'bce',
-      klWarmupEpochs: config.klWarmupEpochs ?? 0,
-      dynamicBinarization: config.dynamicBinarization ?? false,
+      ...objective,
       seed: config.seed,
     };
-    checkVaeObjective(full.beta, full.loss, full.klWarmupEpochs);
-    const scope = ParameterScope.create('vae', full.seed);
-    const encoderScope = scope.child('encoder');
-    // With no hidden layers the trunk only flattens, and the head reads the input itself.
-    const trunk = new DenseStack(encoderScope, { inputDim: full.inputDim, widths: full.hiddenSizes, activation: full.activation, outputActivation: full.activation });
-    const head = new GaussianHead(encoderScope, { inputDim: trunk.outputDim, latentDim: full.latentDim });
-    const decoder = new DenseStack(scope.child('decoder'), {
-      inputDim: full.latentDim,
-      widths: [...[...full.hiddenSizes].reverse(), full.inputDim],
-      activation: full.activation,
-      outputActivation: 'linear',
-    });
-    super({ name: 'vae', inputShape: [full.inputDim], beta: full.beta, loss: full.loss, klWarmupEpochs: full.klWarmupEpochs, dynamicBinarization: full.dynamicBinarization, seed: full.seed, config: full }, new GaussianEncoder(trunk, head), decoder);
+    const { encoder, decoder } = denseVaeNetworks(ParameterScope.create('vae', full.seed), full);
+    super({ name: 'vae', inputShape: [full.inputDim], ...objective, seed: full.seed, config: full }, encoder, decoder);
   }
 }

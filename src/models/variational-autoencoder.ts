@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
 import { mixSeed, Random } from '../core/random';
 import { bernoulliDraw, uniformNoise } from '../data/binarize';
-import { binaryCrossEntropyWithLogits, sumSquaredError } from '../losses';
+import { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsPerExample, sumSquaredError } from '../losses';
 import { activate, flattenInput } from '../nn/dense';
 import type { Gaussian } from '../nn/gaussian';
-import { reparameterize, standardNormalKl } from '../nn/gaussian';
+import { reparameterize, standardNormalKl, standardNormalKlPerExample } from '../nn/gaussian';
 import type { Network } from '../nn/network';
 import type { LayerSummary } from '../nn/summary';
 import type { ReconstructionLoss } from './autoencoder';
@@ -45,6 +45,21 @@ export function checkVaeObjective(beta: number, loss: string, klWarmupEpochs = 0
   if (!(beta >= 0) || !Number.isFinite(beta)) throw new Error(`beta must be a number >= 0, got ${beta}`);
   if (loss !== 'bce' && loss !== 'mse') throw new Error(`loss must be bce|mse, got "${String(loss)}"`);
   if (!Number.isSafeInteger(klWarmupEpochs) || klWarmupEpochs < 0) throw new Error(`klWarmupEpochs must be an integer >= 0, got ${klWarmupEpochs}`);
+}
+
+/** The objective fields of a VAE's config, defaults filled in. */
+export interface VaeObjective {
+  beta: number;
+  loss: ReconstructionLoss;
+  klWarmupEpochs: number;
+  dynamicBinarization: boolean;
+}
+
+/** `config`'s objective fields with their defaults (beta 1, bce, no warm-up, no binarisation), checked. */
+export function vaeObjective(config: Partial<VaeObjective>): VaeObjective {
+  const objective = { beta: config.beta ?? 1, loss: config.loss ?? 'bce', klWarmupEpochs: config.klWarmupEpochs ?? 0, dynamicBinarization: config.dynamicBinarization ?? false };
+  checkVaeObjective(objective.beta, objective.loss, objective.klWarmupEpochs);
+  return objective;
 }
 
 const logTwoPi = Math.log(2 * Math.PI);
@@ -188,7 +203,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
    */
   decoderLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      if (this.loss === 'bce') return tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))).sum(1).neg();
+      if (this.loss === 'bce') return binaryCrossEntropyWithLogitsPerExample(x, logits).neg();
       return tf.squaredDifference(x, logits).sum(1).mul(-0.5).sub((this.inputSize / 2) * logTwoPi);
     }) as tf.Tensor1D;
   }
@@ -203,8 +218,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
       const xf = this.flat(x, 'elbo');
       const q = this.encoder.apply(this.encoderInput(xf, labels));
       const z = reparameterize(q, standardNormal(xf.shape[0], this.latentDim, new Random(seed)));
-      const kl = q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5);
-      return this.decoderLogLikelihood(xf, this.decodeLogits(z, { labels })).sub(kl);
+      return this.decoderLogLikelihood(xf, this.decodeLogits(z, { labels })).sub(standardNormalKlPerExample(q));
     }) as tf.Tensor1D;
   }
 

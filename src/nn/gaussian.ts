@@ -92,5 +92,10 @@ export function reparameterize(q: Gaussian, eps: tf.Tensor2D): tf.Tensor2D {
 
 /** KL(N(mean, exp(logVar)) || N(0, I)) per example, summed over dimensions, batch-mean: -1/2 sum(1 + logVar - mean^2 - exp(logVar)), in closed form. */
 export function standardNormalKl(q: Gaussian): tf.Scalar {
-  return tf.tidy(() => q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mean().mul(-0.5)) as tf.Scalar;
+  return tf.tidy(() => standardNormalKlPerExample(q).mean()) as tf.Scalar;
+}
+
+/** KL(N(mean, exp(logVar)) || N(0, I)) of each example, summed over dimensions: `[batch]`. */
+export function standardNormalKlPerExample(q: Gaussian): tf.Tensor1D {
+  return tf.tidy(() => q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5)) as tf.Tensor1D;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { makeDataset } from '../../src/data/dataset';
-import { estimateLogLikelihood, logMeanExp } from '../../src/evaluation/likelihood';
+import { estimateLogLikelihood, logMeanExp, meanWithError } from '../../src/evaluation/likelihood';
 import { VariationalAutoencoder } from '../../src/models/variational-autoencoder';
 import { DenseStack } from '../../src/nn/dense-stack';
 import { GaussianEncoder, GaussianHead } from '../../src/nn/gaussian';
@@ -21,6 +21,17 @@ describe('logMeanExp', () => {
     assert.equal(logMeanExp([-Infinity, -Infinity]), -Infinity);
     assert.throws(() => logMeanExp([]), /no values/);
     assert.throws(() => logMeanExp([1, NaN]), /values\[1\] is NaN/);
+  });
+});
+
+describe('meanWithError', () => {
+  it('gives the mean and the standard error of the mean, and keeps the values', () => {
+    const r = meanWithError([1, 2, 3, 4]);
+    assert.equal(r.mean, 2.5);
+    assert.ok(Math.abs(r.standardError - Math.sqrt(5 / 3) / 2) < 1e-12);
+    assert.deepEqual(Array.from(r.perExample), [1, 2, 3, 4]);
+    assert.equal(meanWithError([7]).standardError, 0);
+    assert.throws(() => meanWithError([]), /no values/);
   });
 });
 
