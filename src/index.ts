@@ -24,6 +24,7 @@ export type { PngOptions } from './notebook/image';
 export { formatDuration, formatTrainingProgress, ProgressLine } from './notebook/progress';
 export type { ProgressLineOptions, TrainingProgress } from './notebook/progress';
 export { mixSeed, Random } from './core/random';
+export { normalQuantile, normalQuantileGrid } from './core/normal';
 export { encodeIdx, parseIdx, readIdxFile } from './data/idx';
 export type { IdxArray, IdxDtype } from './data/idx';
 export { batchesOf, FileDataset, writeDatasetFiles } from './data/dataset-file';

@@ -120,15 +120,19 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.match(printed('05-convolutional-autoencoders'), /nearest-centroid accuracy of the 32-number codes on the test signals: \d\.\d+ \(chance 0\.25\)/);
   });
 
-  it('06 shows the ELBO identity table, the VAE\'s loss terms, the bounds L_k beside the ELBO, the binarised comparison, the beta table and the conditional samples', () => {
+  it('06 shows the ELBO identity table, the VAE\'s loss terms, the bounds L_k beside the ELBO, the binarised comparison, the 2-D manifold, the interpolation, the beta table, the convolutional VAE and the conditional samples', () => {
     const data = displays('06-variational-autoencoders');
     const tables = data.map((d) => String(d['text/plain'] ?? ''));
     assert.ok(tables.some((t) => /the true posterior/.test(t) && /ELBO \+ KL/.test(t)), 'the ELBO identity table');
     assert.ok(tables.some((t) => /L_100\s+-\d+/.test(t) && /ELBO \(closed-form KL\)/.test(t)), 'the table of bounds');
     assert.match(printed('06-variational-autoencoders'), /VAE 784-400-20 \(Bernoulli decoder\): \d+ epochs of \d+ digits in [\d.]+ s/);
-    assert.equal(data.filter((d) => 'image/png' in d).length, 3, 'the samples, traversal and conditional-samples grids');
-    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 3, 'the ink histogram, the loss curves and reconstruction against KL');
-    assert.equal(progressLines('06-variational-autoencoders').length, 5, 'training (grey-level, binarised, conditional) and the two likelihood estimates show progress');
+    assert.equal(data.filter((d) => 'image/png' in d).length, 6, 'the samples, manifold, interpolation, traversal, convolutional-samples and conditional-samples grids');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 4, 'the ink histogram, the loss curves, the 2-D codes and reconstruction against KL');
+    assert.equal(progressLines('06-variational-autoencoders').length, 6, 'training (grey-level, binarised, convolutional, conditional) and the two likelihood estimates show progress');
+    assert.ok(tables.some((t) => /neighbours/.test(t) && /any two cells/.test(t) && /\d+ x \d+ grid/.test(t)), "the manifold's smoothness table");
+    assert.ok(tables.some((t) => /blended in code space/.test(t) && /blended in pixel space/.test(t)), 'the interpolation table');
+    assert.ok(tables.some((t) => /convolutional 16-32 filters/.test(t) && /weights/.test(t)), 'the dense against convolutional VAE table');
+    assert.match(printed('06-variational-autoencoders'), /at this budget the convolutional VAE's test -ELBO is [\d.]+ nats per digit (lower|higher)/);
     assert.ok(tables.some((t) => /Burda et al\. 2016/.test(t) && /independent pixels/.test(t)), 'the binarised-MNIST table beside the published number');
     assert.ok(tables.some((t) => /active units/.test(t) && /^\s*8\s/m.test(t.replace(/,/g, '\n'))), 'the beta table');
     assert.match(printed('06-variational-autoencoders'), /conditional samples judged as the digit asked for: [\d.]+% of \d+/);
