@@ -51,7 +51,9 @@ export { ConvDecoder, ConvEncoder, convGeometry } from './nn/conv-stack';
 export type { ConvGeometry, ConvStackConfig } from './nn/conv-stack';
 export { SignalDecoder, SignalEncoder, signalGeometry } from './nn/signal-stack';
 export type { ResolvedSignalStackConfig, SignalCode, SignalConvolution, SignalEncoding, SignalGeometry, SignalStackConfig } from './nn/signal-stack';
-export { straightThrough } from './core/straight-through';
+export { stopGradient, straightThrough } from './core/straight-through';
+export { lookupCodes, nearestCode, perplexity, VectorQuantizer } from './nn/vector-quantizer';
+export type { Quantized, VectorQuantizerConfig } from './nn/vector-quantizer';
 export {
   bernoulliKl,
   binaryCrossEntropyWithLogits,
@@ -127,6 +129,8 @@ export { ConvVae } from './models/conv-vae';
 export { ConditionalVae } from './models/conditional-vae';
 export type { ConditionalVaeConfig } from './models/conditional-vae';
 export type { ConvVaeConfig } from './models/conv-vae';
+export { VqVae } from './models/vq-vae';
+export type { CodeUsage, EpochCodeUse, VqVaeConfig } from './models/vq-vae';
 export { registerWasmKernels } from './kernels/wasm-kernels';
 export { conv1dPadded, conv1dTranspose, convTranspose2d, convTransposeOutputSize, transposedConvByZeroInsertion } from './nn/pytorch-conv';
 export type { Conv1dTransposeOptions, ConvTransposeOptions, ZeroInsertionSteps } from './nn/pytorch-conv';

@@ -17,3 +17,16 @@ export function straightThrough<T extends tf.Tensor>(x: T, quantized: T): T {
   const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, quantized) as T;
 }
+
+/**
+ * sg[x], the stop-gradient of the VQ-VAE's loss: the value of `x`, through which no gradient flows
+ * (TF.js has no such op; this is a custom gradient of zero).
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const forward = (a: tf.Tensor) => ({
+    value: a.clone(),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  });
+  const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
+}

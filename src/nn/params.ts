@@ -9,9 +9,14 @@ export interface NamedVariable {
 
 /**
  * How a new weight starts: Glorot-uniform (Glorot and Bengio 2010: uniform in +-sqrt(6 / (fanIn +
- * fanOut)), drawn from the scope's generator, so a seed fixes it on every backend), zeros or ones.
+ * fanOut))), uniform in +-limit (a VQ-VAE's codebook), zeros or ones. Random ones are drawn from
+ * the scope's generator, so a seed fixes them on every backend.
  */
-export type Initializer = { readonly kind: 'glorotUniform'; readonly fanIn: number; readonly fanOut: number } | { readonly kind: 'zeros' } | { readonly kind: 'ones' };
+export type Initializer =
+  | { readonly kind: 'glorotUniform'; readonly fanIn: number; readonly fanOut: number }
+  | { readonly kind: 'uniform'; readonly limit: number }
+  | { readonly kind: 'zeros' }
+  | { readonly kind: 'ones' };
 
 /** `count` Glorot-uniform values for fans `fanIn`, `fanOut`, drawn in order from `random`. */
 export function glorotUniform(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
@@ -98,6 +103,12 @@ export class ParameterScope {
       switch (init.kind) {
         case 'glorotUniform':
           return tf.tensor(glorotUniform(shape.reduce((a, b) => a * b, 1), init.fanIn, init.fanOut, this.root.random), [...shape]);
+        case 'uniform': {
+          if (!(init.limit > 0 && Number.isFinite(init.limit))) throw new Error(`weight "${full}": a uniform initialiser needs a limit > 0, got ${init.limit}`);
+          const w = new Float32Array(shape.reduce((a, b) => a * b, 1));
+          for (let i = 0; i < w.length; i++) w[i] = (2 * this.root.random.next() - 1) * init.limit;
+          return tf.tensor(w, [...shape]);
+        }
         case 'zeros':
           return tf.zeros([...shape]);
         case 'ones':
