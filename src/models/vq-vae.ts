@@ -13,7 +13,7 @@ import { traceSummary } from '../nn/network';
 import type { NamedVariable } from '../nn/params';
 import type { LayerSummary } from '../nn/summary';
 import { ParameterScope } from '../nn/params';
-import { perplexity, VectorQuantizer } from '../nn/vector-quantizer';
+import { lookupCodes, perplexity, VectorQuantizer } from '../nn/vector-quantizer';
 import type { ReconstructionLoss } from './autoencoder';
 import { checkReconstructionSetup, reconstructionTerms } from './autoencoder';
 import type { LossOptions, LossTerms, RepresentationModel, TrainBatch } from './model';
@@ -219,7 +219,7 @@ export class VqVae extends NetworkModel implements RepresentationModel {
       const flat = indices.reshape([-1]) as tf.Tensor1D;
       const outside = flat.less(0).logicalOr(flat.greaterEqual(this.config.codebookSize)).any().dataSync()[0];
       if (outside) throw new Error(`vq-vae.decodeIndices: indices must lie in 0..${this.config.codebookSize - 1}`);
-      const codes = tf.oneHot(flat, this.config.codebookSize).matMul(this.quantizer.codebook);
+      const codes = lookupCodes(flat, this.quantizer.codebook);
       return this.decode(codes.reshape([indices.shape[0], this.latentDim]) as tf.Tensor2D);
     });
   }

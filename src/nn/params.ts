@@ -20,7 +20,11 @@ export type Initializer =
 
 /** `count` Glorot-uniform values for fans `fanIn`, `fanOut`, drawn in order from `random`. */
 export function glorotUniform(count: number, fanIn: number, fanOut: number, random: Random): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return uniformValues(count, Math.sqrt(6 / (fanIn + fanOut)), random);
+}
+
+/** `count` values uniform in +-`limit`, drawn in order from `random`. */
+function uniformValues(count: number, limit: number, random: Random): Float32Array {
   const w = new Float32Array(count);
   for (let i = 0; i < w.length; i++) w[i] = (2 * random.next() - 1) * limit;
   return w;
@@ -105,9 +109,7 @@ export class ParameterScope {
           return tf.tensor(glorotUniform(shape.reduce((a, b) => a * b, 1), init.fanIn, init.fanOut, this.root.random), [...shape]);
         case 'uniform': {
           if (!(init.limit > 0 && Number.isFinite(init.limit))) throw new Error(`weight "${full}": a uniform initialiser needs a limit > 0, got ${init.limit}`);
-          const w = new Float32Array(shape.reduce((a, b) => a * b, 1));
-          for (let i = 0; i < w.length; i++) w[i] = (2 * this.root.random.next() - 1) * init.limit;
-          return tf.tensor(w, [...shape]);
+          return tf.tensor(uniformValues(shape.reduce((a, b) => a * b, 1), init.limit, this.root.random), [...shape]);
         }
         case 'zeros':
           return tf.zeros([...shape]);

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { makeDataset, subset } from '../../src/data/dataset';
-import { loadMnist } from '../../src/data/mnist';
 import * as lib from '../../src/index';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 import { ConvVae } from '../../src/models/conv-vae';
 import { train } from '../../src/training/trainer';
+import { smallDigits } from '../support/small-digits';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -45,15 +44,8 @@ describe('ConvVae', () => {
     // Trained on wasm: the cpu backend's convolutions are too slow for a test.
     registerWasmKernels();
     await tf.setBackend('wasm');
-    // MNIST cut to its central 24 x 24 and halved to 12 x 12 (2 x 2 means) keeps this test quick on the cpu backend.
-    const mnist = loadMnist('test');
-    const half = (offset: number, count: number) => {
-      const part = subset(mnist, Array.from({ length: count }, (_, i) => offset + i));
-      const x = tf.tidy(() => tf.avgPool(tf.tensor4d(part.x, [count, 28, 28, 1]).slice([0, 2, 2, 0], [count, 24, 24, 1]) as tf.Tensor4D, 2, 2, 'valid'));
-      return { x, set: makeDataset({ x: x.dataSync() as Float32Array, featureShape: [12, 12, 1] }) };
-    };
-    const trainSet = half(0, 1024);
-    const heldOut = half(5000, 128);
+    const trainSet = smallDigits(0, 1024);
+    const heldOut = smallDigits(5000, 128);
     const model = new ConvVae({ inputShape: [12, 12, 1], filters: [8, 16], latentDim: 4, seed: 2 });
     const untrained = model.computeLoss({ x: heldOut.x }, { step: 0 }).total.dataSync()[0];
     // A decoder that outputs each pixel's mean over the training digits (and a zero KL) scores this:

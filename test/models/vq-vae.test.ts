@@ -3,25 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
-import { makeDataset, subset } from '../../src/data/dataset';
-import { loadMnist } from '../../src/data/mnist';
 import * as lib from '../../src/index';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 import { VqVae } from '../../src/models/vq-vae';
 import { nearestCode } from '../../src/nn/vector-quantizer';
 import { train } from '../../src/training/trainer';
+import { smallDigits } from '../support/small-digits';
 
 before(async () => {
   await tf.setBackend('cpu');
 });
-
-/** MNIST cut to its central 24 x 24 and halved to 12 x 12 (2 x 2 means): quick to train on wasm. */
-function smallDigits(offset: number, count: number) {
-  const mnist = loadMnist('test');
-  const part = subset(mnist, Array.from({ length: count }, (_, i) => offset + i));
-  const x = tf.tidy(() => tf.avgPool(tf.tensor4d(part.x, [count, 28, 28, 1]).slice([0, 2, 2, 0], [count, 24, 24, 1]) as tf.Tensor4D, 2, 2, 'valid'));
-  return { x, set: makeDataset({ x: x.dataSync() as Float32Array, featureShape: [12, 12, 1], labels: part.labels }) };
-}
 
 describe('VqVae', () => {
   it('is a conv encoder with a 1x1 projection, a codebook and a conv decoder: layers, shapes, parameters and code size', () => {
