@@ -33,6 +33,8 @@ export { featureSize, labelsTensor, makeDataset, subset, take, toTensor } from '
 export type { Dataset, DatasetArgs } from './data/dataset';
 export { loadMnist, mnistDataDir, mnistSplits, openMnistFile } from './data/mnist';
 export type { MnistLayout, MnistPart, MnistSplitOptions } from './data/mnist';
+export { fashionMnistClassNames, fashionMnistDataDir, fashionMnistSplits, loadFashionMnist } from './data/fashion-mnist';
+export type { FashionMnistSplitOptions } from './data/fashion-mnist';
 export { countSharedExamples, splitDataset, splitIndices } from './data/split';
 export type { DatasetSplits, SplitFractions, SplitIndices, SplitOptions } from './data/split';
 export { batchCount, batches, epochOrder } from './data/batches';
