@@ -137,6 +137,26 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(tables.some((t) => /active units/.test(t) && /^\s*8\s/m.test(t.replace(/,/g, '\n'))), 'the beta table');
     assert.match(printed('06-variational-autoencoders'), /conditional samples judged as the digit asked for: [\d.]+% of \d+/);
   });
+
+  it('07 shows the VQ-VAE summary and bits, the straight-through table, the loss terms, code use with and without re-seeding, the comparison at about 294 bits and Fashion-MNIST', () => {
+    const name = '07-vq-vae';
+    const data = displays(name);
+    // text/plain may be stored as a list of lines.
+    const tables = data.map((d) => { const v = d['text/plain']; return Array.isArray(v) ? v.join('') : String(v ?? ''); });
+    assert.ok(tables.some((t) => /quantizer\/codebook\s+Codebook 64 x 16/.test(t) && /total\s+\d+/.test(t)), 'the model summary with its codebook');
+    assert.match(printed(name), /49 x log2\(64\) = 294 bits per image/);
+    assert.ok(tables.some((t) => /d\/de of sum\(W \* value\)\s+\[\[0,0\],\[0,0\]\]/.test(t)), 'the straight-through table');
+    assert.ok(tables.some((t) => /^untrained\s/m.test(t) && /commitment/.test(t)), 'the loss-term table');
+    assert.match(printed(name), /plain VQ-VAE on \d+ test digits: \d+ of 64 code words used, \d+ dead, perplexity [\d.]+/);
+    assert.ok(tables.some((t) => /^no fix\s/m.test(t) && /^re-seed dead codes\s/m.test(t)), 'the code-use table with and without the fix');
+    assert.ok(tables.some((t) => /re-seeded/.test(t) && /^epoch\s/m.test(t)), 'the per-epoch re-seeding table');
+    assert.ok(tables.some((t) => /conv autoencoder, 9 float32 numbers/.test(t) && /dense VAE, 9 float32 means/.test(t)), 'the comparison at about 294 bits');
+    assert.match(printed(name), /lowest test squared error at about 294 bits: /);
+    assert.ok(tables.some((t) => /^Fashion-MNIST\s/m.test(t)), 'the Fashion-MNIST row');
+    assert.equal(data.filter((d) => 'image/png' in d).length, 2, 'the MNIST and Fashion-MNIST reconstruction grids');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 2, 'the loss curves and the code-use bars');
+    assert.equal(progressLines(name).length, 5, 'training the plain and the re-seeded VQ-VAE, the autoencoder, the VAE and the Fashion-MNIST VQ-VAE shows progress');
+  });
 });
 
 describe('the runner reports a failing cell', () => {

@@ -130,4 +130,28 @@ return 0.5 * sum;`,
     'ex-iwae': `const w = logPxGivenZ.map((v, j) => Math.exp(v + logPz[j] - logQ[j]));
 return Math.log(w.reduce((s, v) => s + v, 0) / w.length);`,
   },
+  '07-vq-vae': {
+    // The most aligned code word (largest dot product) instead of the nearest: ||e||^2 forgotten.
+    'ex-nearest': `return vectors.map((v) => {
+  let best = 0, bestScore = -Infinity;
+  codebook.forEach((e, k) => {
+    const score = v.reduce((sum, value, j) => sum + value * e[j], 0);
+    if (score > bestScore) { bestScore = score; best = k; }
+  });
+  return best;
+});`,
+    // No stop-gradients: the same values, but both terms train both the encoder and the codebook.
+    'ex-loss': `return tf.tidy(() => {
+  const n = x.shape[0];
+  const reconstruction = tf.squaredDifference(x, xHat).sum().div(n) as tf.Scalar;
+  const codebook = tf.squaredDifference(encoded, codes).sum().div(n) as tf.Scalar;
+  const commitment = tf.squaredDifference(encoded, codes).sum().div(n) as tf.Scalar;
+  return { reconstruction, codebook, commitment, total: reconstruction.add(codebook).add(commitment.mul(beta)) as tf.Scalar };
+});`,
+    // 2 to the power of an entropy in nats: the base of the exponential must match the logarithm's.
+    'ex-perplexity': `const total = counts.reduce((a, b) => a + b, 0);
+let entropy = 0;
+for (const n of counts) if (n > 0) entropy -= (n / total) * Math.log(n / total);
+return 2 ** entropy;`,
+  },
 };
