@@ -100,6 +100,8 @@ export type {
   TrainResult,
 } from './training/trainer';
 export { embedDataset, embeddingColumn } from './latent/embed';
+export { nearestNeighbours, neighbourVote, oneHotCodes } from './latent/knn';
+export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';
 export { dotCopyShare, singleDotImages } from './evaluation/copy-test';
