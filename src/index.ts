@@ -134,6 +134,8 @@ export { ConditionalVae } from './models/conditional-vae';
 export type { ConditionalVaeConfig } from './models/conditional-vae';
 export type { ConvVaeConfig } from './models/conv-vae';
 export { VqVae } from './models/vq-vae';
+export { AutoregressiveCodePrior, CategoricalCodePrior } from './models/code-prior';
+export type { AutoregressiveCodePriorConfig, CodeGrid } from './models/code-prior';
 export type { CodeUsage, EpochCodeUse, VqVaeConfig } from './models/vq-vae';
 export { registerWasmKernels } from './kernels/wasm-kernels';
 export { conv1dPadded, conv1dTranspose, convTranspose2d, convTransposeOutputSize, transposedConvByZeroInsertion } from './nn/pytorch-conv';
