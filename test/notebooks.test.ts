@@ -138,7 +138,7 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.match(printed('06-variational-autoencoders'), /conditional samples judged as the digit asked for: [\d.]+% of \d+/);
   });
 
-  it('07 shows the VQ-VAE summary and bits, the straight-through table, the loss terms, code use with and without re-seeding, the comparison at about 294 bits and Fashion-MNIST', () => {
+  it('07 shows the VQ-VAE summary and bits, the straight-through table, the loss terms, code use with and without re-seeding, the comparison at about 294 bits, Fashion-MNIST, the beta and K sweep, the priors, retrieval and VQ-VAE-2', () => {
     const name = '07-vq-vae';
     const data = displays(name);
     // text/plain may be stored as a list of lines.
@@ -153,9 +153,14 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(tables.some((t) => /conv autoencoder, 9 float32 numbers/.test(t) && /dense VAE, 9 float32 means/.test(t)), 'the comparison at about 294 bits');
     assert.match(printed(name), /lowest test squared error at about 294 bits: /);
     assert.ok(tables.some((t) => /^Fashion-MNIST\s/m.test(t)), 'the Fashion-MNIST row');
-    assert.equal(data.filter((d) => 'image/png' in d).length, 2, 'the MNIST and Fashion-MNIST reconstruction grids');
-    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 2, 'the loss curves and the code-use bars');
-    assert.equal(progressLines(name).length, 5, 'training the plain and the re-seeded VQ-VAE, the autoencoder, the VAE and the Fashion-MNIST VQ-VAE shows progress');
+    assert.ok(tables.some((t) => /^beta\s+K\s/m.test(t) && /^0\.25\s+256\s/m.test(t)), 'the beta and K table');
+    assert.match(printed(name), /at this budget beta [\d.]+ reconstructs best/);
+    assert.ok(tables.some((t) => /per-position categorical/.test(t) && /autoregressive \(4 neighbours/.test(t) && /bits per test code/.test(t)), 'the table of priors');
+    assert.ok(tables.some((t) => /VQ-VAE indices, Hamming distance/.test(t) && /5-NN accuracy/.test(t)), 'the retrieval table');
+    assert.match(printed(name), /VQ-VAE-2's codes: \(32 x 32 \+ 64 x 64\) x log2\(512\) = 46080 bits/);
+    assert.equal(data.filter((d) => 'image/png' in d).length, 3, 'the MNIST and Fashion-MNIST reconstruction grids and the prior samples');
+    assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 3, 'the loss curves, the code-use bars and the VQ-VAE-2 diagram');
+    assert.equal(progressLines(name).length, 11, 'training shows progress: the plain and re-seeded VQ-VAEs, the autoencoder, the VAE, Fashion-MNIST, five sweep models and the prior');
   });
 });
 
