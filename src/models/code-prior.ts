@@ -160,13 +160,18 @@ export class AutoregressiveCodePrior extends NetworkModel {
     return tf.tidy(() => this.network.apply(this.context(codes), options).reshape([codes.shape[0], this.positions, this.grid.codebookSize]) as tf.Tensor3D);
   }
 
+  /** log p(code) in nats of each row of `codes` `[batch, positions]` (indices as numbers): `[batch]`. */
+  private logProbability(codes: tf.Tensor, training = false): tf.Tensor1D {
+    return tf.tidy(() => {
+      const logits = this.logits(codes, { training });
+      const target = tf.oneHot(codes.toInt().reshape([-1]) as tf.Tensor1D, this.grid.codebookSize).toFloat().reshape(logits.shape);
+      return target.mul(tf.logSoftmax(logits)).sum([1, 2]) as tf.Tensor1D;
+    });
+  }
+
   computeLoss(batch: TrainBatch, options: LossOptions = {}): LossTerms {
     return tf.tidy(() => {
-      const codes = batch.x;
-      const n = codes.shape[0];
-      const logits = this.logits(codes, { training: options.training === true });
-      const target = tf.oneHot(codes.toInt().reshape([-1]) as tf.Tensor1D, this.grid.codebookSize).reshape(logits.shape);
-      const nll = tf.neg(target.toFloat().mul(tf.logSoftmax(logits)).sum()).div(n) as tf.Scalar;
+      const nll = this.logProbability(batch.x, options.training === true).mean().neg() as tf.Scalar;
       return { total: nll, nll: nll.clone() };
     });
   }
@@ -179,11 +184,7 @@ export class AutoregressiveCodePrior extends NetworkModel {
     const out = new Float64Array(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      const values = tf.tidy(() => {
-        const x = tf.tensor2d(Float32Array.from({ length: size * P }, (_, i) => codes[start * P + i]), [size, P]);
-        const target = tf.oneHot(x.toInt().reshape([-1]) as tf.Tensor1D, this.grid.codebookSize).toFloat().reshape([size, P, this.grid.codebookSize]);
-        return target.mul(tf.logSoftmax(this.logits(x))).sum([1, 2]);
-      });
+      const values = tf.tidy(() => this.logProbability(tf.tensor2d(Float32Array.from({ length: size * P }, (_, i) => codes[start * P + i]), [size, P])));
       out.set(await values.data(), start);
       values.dispose();
     }
