@@ -110,10 +110,13 @@ export function oneHotCodes(indices: ArrayLike<number>, count: number, positions
 }
 
 /**
- * k-nearest-neighbour votes: each query gets the label most common among its neighbours; a tie
- * goes to the tied label whose first neighbour is nearest.
+ * k-nearest-neighbour votes: each query gets the label most common among its neighbours. A tie goes
+ * to the tied label whose first neighbour is nearest (`ties: 'nearest'`, the default) or to the
+ * smallest tied label (`'smallest'`, as scikit-learn's `KNeighborsClassifier` does).
  */
-export function neighbourVote(neighbours: Neighbours, referenceLabels: ArrayLike<number>): Int32Array {
+export function neighbourVote(neighbours: Neighbours, referenceLabels: ArrayLike<number>, options: { ties?: 'nearest' | 'smallest' } = {}): Int32Array {
+  const ties = options.ties ?? 'nearest';
+  if (ties !== 'nearest' && ties !== 'smallest') throw new Error(`neighbourVote: ties must be "nearest" or "smallest", got "${String(ties)}"`);
   const { k, count } = neighbours;
   const out = new Int32Array(count);
   const votes = new Map<number, number>();
@@ -127,11 +130,16 @@ export function neighbourVote(neighbours: Neighbours, referenceLabels: ArrayLike
       votes.set(referenceLabels[index], n);
       most = Math.max(most, n);
     }
-    // The first label in neighbour order (nearest first) with the most votes.
     let best = -1;
-    for (let j = 0; j < k && best < 0; j++) {
-      const label = referenceLabels[neighbours.indices[i * k + j]];
-      if (votes.get(label) === most) best = label;
+    if (ties === 'smallest') {
+      best = Infinity;
+      for (const [label, n] of votes) if (n === most && label < best) best = label;
+    } else {
+      // The first label in neighbour order (nearest first) with the most votes.
+      for (let j = 0; j < k && best < 0; j++) {
+        const label = referenceLabels[neighbours.indices[i * k + j]];
+        if (votes.get(label) === most) best = label;
+      }
     }
     out[i] = best;
   }

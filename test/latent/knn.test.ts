@@ -114,5 +114,7 @@ describe('neighbourVote', () => {
     // One neighbour: its label.
     assert.deepEqual(Array.from(neighbourVote(neighbours([[3], [4]]), labels)), [2, 0]);
     assert.throws(() => neighbourVote(neighbours([[7]]), labels), /neighbour 7 has no label/);
+    // scikit-learn's rule: a tie goes to the smallest label. [B, A, A, B] with A = 0: 0; [2, 1, 0]: 0.
+    assert.deepEqual(Array.from(neighbourVote(neighbours([[1, 0, 4, 2], [3, 1, 0, 4]]), labels, { ties: 'smallest' })), [0, 0]);
   });
 });
