@@ -99,8 +99,11 @@ export type {
   TrainOptions,
   TrainResult,
 } from './training/trainer';
-export { embedDataset, embeddingColumn } from './latent/embed';
-export { nearestNeighbours, neighbourVote, oneHotCodes } from './latent/knn';
+export { checkEmbedding, embedDataset, embeddingColumn } from './latent/embed';
+export { forEachDistanceBlock, nearestNeighbours, neighbourVote, oneHotCodes } from './latent/knn';
+export { kMeans } from './latent/kmeans';
+export type { KMeansOptions, KMeansResult } from './latent/kmeans';
+export { adjustedRandIndex, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';

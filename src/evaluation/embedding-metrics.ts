@@ -1,13 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
+import { checkEmbedding } from '../latent/embed';
 import type { Embedding } from '../latent/embed';
-import { nearestNeighbours, neighbourVote } from '../latent/knn';
-
-function checkEmbedding(e: Embedding, what: string): void {
-  if (!Number.isSafeInteger(e.count) || e.count <= 0 || !Number.isSafeInteger(e.latentDim) || e.latentDim <= 0 || e.z.length !== e.count * e.latentDim) {
-    throw new Error(`${what}: expected ${e.count} x ${e.latentDim} values, got ${e.z.length}`);
-  }
-}
+import { forEachDistanceBlock, nearestNeighbours, neighbourVote } from '../latent/knn';
 
 function checkLabels(labels: ArrayLike<number>, count: number, what: string): void {
   if (labels.length !== count) throw new Error(`${what}: ${labels.length} labels for ${count} points`);
@@ -15,36 +9,20 @@ function checkLabels(labels: ArrayLike<number>, count: number, what: string): vo
 }
 
 /**
- * Rows of squared Euclidean distances of `points`, `blockSize` rows at a time: calls
- * `each(row, distances)` with the squared distance of point `row` to every point (float32, by
- * matrix products, clamped at 0; the diagonal set to exactly 0).
+ * Rows of squared Euclidean distances of `points` to each other (float32, by matrix products in
+ * bounded blocks, clamped at 0; the diagonal set to exactly 0): calls `each(row, distances)` for
+ * every point in turn.
  */
-async function forEachDistanceRow(points: Embedding, each: (row: number, distances: Float32Array) => void, blockSize?: number): Promise<void> {
+async function forEachDistanceRow(points: Embedding, each: (row: number, distances: Float32Array) => void): Promise<void> {
   const n = points.count;
-  const dim = points.latentDim;
-  const block = blockSize ?? Math.max(1, Math.floor((1 << 24) / n));
-  const [allT, norms] = tf.tidy(() => {
-    const all = tf.tensor2d(points.z, [n, dim]);
-    return [all.transpose(), all.square().sum(1).expandDims(0)];
-  });
-  try {
-    for (let start = 0; start < n; start += block) {
-      const size = Math.min(block, n - start);
-      const d = tf.tidy(() => {
-        const q = tf.tensor2d(points.z.subarray(start * dim, (start + size) * dim), [size, dim]);
-        return q.square().sum(1).expandDims(1).add(norms).sub(q.matMul(allT).mul(2)).relu();
-      });
-      const values = (await d.data()) as Float32Array;
-      d.dispose();
-      for (let r = 0; r < size; r++) {
-        const row = values.subarray(r * n, (r + 1) * n);
-        row[start + r] = 0;
-        each(start + r, row);
-      }
+  await forEachDistanceBlock(points, points, async (squared, start, size) => {
+    const values = (await squared.data()) as Float32Array;
+    for (let r = 0; r < size; r++) {
+      const row = values.subarray(r * n, (r + 1) * n);
+      row[start + r] = 0;
+      each(start + r, row);
     }
-  } finally {
-    tf.dispose([allT, norms]);
-  }
+  });
 }
 
 /**

@@ -14,6 +14,17 @@ export interface Embedding {
   readonly latentDim: number;
 }
 
+/**
+ * Throws unless `e.z` holds `e.count` x `e.latentDim` values (`count` at least 1 unless `allowEmpty`),
+ * naming `what` in the message.
+ */
+export function checkEmbedding(e: Embedding, what: string, options: { allowEmpty?: boolean } = {}): void {
+  const least = options.allowEmpty === true ? 0 : 1;
+  if (!Number.isSafeInteger(e.count) || e.count < least || !Number.isSafeInteger(e.latentDim) || e.latentDim <= 0 || e.z.length !== e.count * e.latentDim) {
+    throw new Error(`${what}: expected ${e.count} x ${e.latentDim} values, got ${e.z.length}`);
+  }
+}
+
 /** Embeds `dataset` batch by batch (default 1024 per batch) and returns the codes on the host. */
 export async function embedDataset(model: Embedder, dataset: Dataset, options: { batchSize?: number } = {}): Promise<Embedding> {
   const parts: Float32Array[] = [];

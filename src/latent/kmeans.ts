@@ -1,5 +1,6 @@
 import { checkPositiveInt } from '../core/assert';
 import { mixSeed, Random } from '../core/random';
+import { checkEmbedding } from './embed';
 import type { Embedding } from './embed';
 
 /** Options of `kMeans`. */
@@ -73,7 +74,7 @@ function seedCentroids(points: Embedding, k: number, random: Random): Float64Arr
  */
 export function kMeans(points: Embedding, k: number, options: KMeansOptions): KMeansResult {
   const { z, count: n, latentDim: dim } = points;
-  if (!Number.isSafeInteger(n) || n <= 0 || z.length !== n * dim) throw new Error(`kMeans: expected ${n} x ${dim} values, got ${z.length}`);
+  checkEmbedding(points, 'kMeans');
   checkPositiveInt(k, 'k');
   if (k > n) throw new Error(`kMeans: k = ${k} is more than the ${n} points`);
   const restarts = checkPositiveInt(options.restarts ?? 10, 'restarts');

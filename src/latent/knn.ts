@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
+import { checkEmbedding } from './embed';
 import type { Embedding } from './embed';
 
 /** The `k` nearest reference points of each query point, nearest first. */
@@ -26,9 +27,43 @@ export interface NeighbourOptions {
   excludeSelf?: boolean;
 }
 
-function checkEmbedding(e: Embedding, what: string): void {
-  if (!Number.isSafeInteger(e.count) || e.count < 0 || !Number.isSafeInteger(e.latentDim) || e.latentDim <= 0 || e.z.length !== e.count * e.latentDim) {
-    throw new Error(`${what}: expected ${e.count} x ${e.latentDim} values, got ${e.z.length}`);
+/**
+ * Squared Euclidean distances of every query point to every reference point, `blockSize` queries at
+ * a time, by matrix products: ||q - r||^2 = ||q||^2 - 2 q . r + ||r||^2 (the reference matrix is
+ * transposed once, not in every product; TF.js wasm's product with a transposed operand is many
+ * times slower), clamped at 0 against rounding. `each` gets the `[size, references]` block of
+ * queries `start..start+size-1`; the block is disposed when it returns. Default block: as many
+ * queries as keep the block near 16 M values (64 MB), so memory stays bounded.
+ */
+export async function forEachDistanceBlock(
+  query: Embedding,
+  reference: Embedding,
+  each: (squared: tf.Tensor2D, start: number, size: number) => Promise<void> | void,
+  blockSize?: number,
+): Promise<void> {
+  if (query.latentDim !== reference.latentDim) throw new Error(`distances: query has ${query.latentDim} dimensions, reference ${reference.latentDim}`);
+  const dim = query.latentDim;
+  const block = blockSize ?? Math.max(1, Math.floor((1 << 24) / Math.max(1, reference.count)));
+  checkPositiveInt(block, 'blockSize');
+  const [referenceT, referenceNorms] = tf.tidy(() => {
+    const r = tf.tensor2d(reference.z, [reference.count, dim]);
+    return [r.transpose(), r.square().sum(1).expandDims(0)];
+  });
+  try {
+    for (let start = 0; start < query.count; start += block) {
+      const size = Math.min(block, query.count - start);
+      const squared = tf.tidy(() => {
+        const q = tf.tensor2d(query.z.subarray(start * dim, (start + size) * dim), [size, dim]);
+        return q.square().sum(1).expandDims(1).add(referenceNorms).sub(q.matMul(referenceT).mul(2)).relu() as tf.Tensor2D;
+      });
+      try {
+        await each(squared, start, size);
+      } finally {
+        squared.dispose();
+      }
+    }
+  } finally {
+    tf.dispose([referenceT, referenceNorms]);
   }
 }
 
@@ -39,30 +74,22 @@ function checkEmbedding(e: Embedding, what: string): void {
  * smallest per row. Distances are clamped at 0 against rounding.
  */
 export async function nearestNeighbours(query: Embedding, reference: Embedding, k: number, options: NeighbourOptions = {}): Promise<Neighbours> {
-  checkEmbedding(query, 'nearestNeighbours: query');
-  checkEmbedding(reference, 'nearestNeighbours: reference');
+  checkEmbedding(query, 'nearestNeighbours: query', { allowEmpty: true });
+  checkEmbedding(reference, 'nearestNeighbours: reference', { allowEmpty: true });
   checkPositiveInt(k, 'k');
   if (query.latentDim !== reference.latentDim) throw new Error(`nearestNeighbours: query has ${query.latentDim} dimensions, reference ${reference.latentDim}`);
   const excludeSelf = options.excludeSelf === true;
   if (excludeSelf && query.count !== reference.count) throw new Error(`nearestNeighbours: excludeSelf needs the query to be the reference set (${query.count} against ${reference.count} points)`);
   const available = reference.count - (excludeSelf ? 1 : 0);
   if (k > available) throw new Error(`nearestNeighbours: k = ${k}, but only ${available} reference points can be neighbours`);
-  const dim = query.latentDim;
-  const blockSize = options.blockSize ?? Math.max(1, Math.floor((1 << 24) / Math.max(1, reference.count)));
-  checkPositiveInt(blockSize, 'blockSize');
   const wanted = excludeSelf ? k + 1 : k;
   const indices = new Int32Array(query.count * k);
   const distances = new Float32Array(query.count * k);
-  const [referenceT, referenceNorms] = tf.tidy(() => {
-    const r = tf.tensor2d(reference.z, [reference.count, dim]);
-    return [r.transpose(), r.square().sum(1).expandDims(0)];
-  });
-  try {
-    for (let start = 0; start < query.count; start += blockSize) {
-      const size = Math.min(blockSize, query.count - start);
+  await forEachDistanceBlock(
+    query,
+    reference,
+    async (squared, start, size) => {
       const [values, positions] = tf.tidy(() => {
-        const q = tf.tensor2d(query.z.subarray(start * dim, (start + size) * dim), [size, dim]);
-        const squared = q.square().sum(1).expandDims(1).add(referenceNorms).sub(q.matMul(referenceT).mul(2)).relu();
         const { values, indices } = tf.topk(squared.neg(), wanted, true);
         return [values, indices];
       });
@@ -80,10 +107,9 @@ export async function nearestNeighbours(query: Embedding, reference: Embedding, 
           out++;
         }
       }
-    }
-  } finally {
-    tf.dispose([referenceT, referenceNorms]);
-  }
+    },
+    options.blockSize,
+  );
   return { indices, distances, count: query.count, k };
 }
 
