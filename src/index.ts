@@ -102,6 +102,10 @@ export type {
 export { checkEmbedding, embedDataset, embeddingColumn } from './latent/embed';
 export { forEachDistanceBlock, nearestNeighbours, neighbourVote, oneHotCodes } from './latent/knn';
 export { kMeans } from './latent/kmeans';
+export { FittedGaussianMixture, gaussianMixture, GaussianMixtureModel } from './latent/gaussian-mixture';
+export type { CovarianceType, GaussianMixtureOptions, GaussianMixtureParameters } from './latent/gaussian-mixture';
+export { umap, umapNeighbourRows } from './latent/umap';
+export type { UmapOptions, UmapResult } from './latent/umap';
 export type { KMeansOptions, KMeansResult } from './latent/kmeans';
 export { adjustedRandIndex, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
