@@ -105,6 +105,8 @@ export { kMeans } from './latent/kmeans';
 export { FittedGaussianMixture, gaussianMixture, GaussianMixtureModel } from './latent/gaussian-mixture';
 export type { CovarianceType, GaussianMixtureOptions, GaussianMixtureParameters } from './latent/gaussian-mixture';
 export { umap, umapNeighbourRows } from './latent/umap';
+export { barnesHutGradient, exactGradient, perplexityAffinities, symmetrize, tsne } from './latent/tsne';
+export type { ConditionalAffinities, GradientOptions, SparseAffinities, TsneGradient, TsneOptions, TsneResult } from './latent/tsne';
 export type { UmapOptions, UmapResult } from './latent/umap';
 export type { KMeansOptions, KMeansResult } from './latent/kmeans';
 export { adjustedRandIndex, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
