@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
 import { assertGradientsMatchCpu, convCases, notebookModels, on, values, type ConvCase } from '../support/backend-compare';
 import { adamKernelName, nativeKernelNames } from '../../src/kernels/native/adapters';
-import { loadNativeAddon, nativeAddonPath, nativeThreads, requireNativeAddon } from '../../src/kernels/native/load';
+import { loadNativeAddon, nativeAddonPath, nativeThreads, openblasCoreType, requireNativeAddon } from '../../src/kernels/native/load';
 import { registerNativeBackend } from '../../src/kernels/native/register';
 import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type NativeAddon } from '../../src/kernels/native/signatures';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
@@ -327,6 +327,17 @@ describe('the addon itself', { skip }, () => {
     assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: ' ' }, 1), 1);
     assert.equal(nativeThreads({ REPLEARN_NATIVE_THREADS: '2' }), 2);
     assert.throws(() => nativeThreads({ REPLEARN_NATIVE_THREADS: 'two' }), /REPLEARN_NATIVE_THREADS must be a positive integer, got "two"/);
+  });
+
+  it('names the OpenBLAS kernels by the instructions the CPU reports, and only those it has', () => {
+    const flags = (s: string) => new Set(s.split(' '));
+    const skylake = 'sse4_2 avx avx2 fma avx512f avx512bw avx512dq avx512vl';
+    assert.equal(openblasCoreType(flags(`${skylake} avx512_bf16 amx_tile`)), 'SkylakeX');
+    assert.equal(openblasCoreType(flags(skylake)), 'SkylakeX');
+    assert.equal(openblasCoreType(flags('sse4_2 avx avx2 fma avx512f')), 'Haswell'); // AVX-512 without BW/DQ/VL
+    assert.equal(openblasCoreType(flags('sse4_2 avx avx2 fma')), 'Haswell');
+    assert.equal(openblasCoreType(flags('sse4_2 avx avx2')), undefined); // no FMA
+    assert.equal(openblasCoreType(new Set()), undefined);
   });
 });
 
