@@ -6,6 +6,11 @@
 //   npm run bench -- wasm cpu                       only these backends
 //   npm run bench -- --models dense,conv2d          only these models (dense|conv2d|vae|conv1d)
 //   npm run bench -- --rounds 5 --no-peers          more rounds; without PyTorch
+//   npm run bench -- --latent [--tasks tsne,knn]    only the latent-space part (scripts/bench-latent.mjs)
+//   npm run bench -- --no-latent                    only the training part
+//
+// After the training part, the latent-space part runs (PCA, t-SNE, k-means, kNN and UMAP against
+// scikit-learn; see scripts/bench-latent.mjs) unless --no-latent is given.
 //
 // Each measurement runs in a fresh process, through replearn's own trainer (`train`), after a
 // warm-up. Rounds alternate ours and PyTorch's peers (bench/peers) at 1 and 2 threads, and the
@@ -19,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { peerPython } from './peer-python.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -145,6 +151,14 @@ if (process.argv[2] === '--child') {
 
 // ---- parent ----
 const args = process.argv.slice(2);
+const latentScript = path.join(root, 'scripts', 'bench-latent.mjs');
+if (args.includes('--latent')) {
+  // Only the latent-space part, with the remaining arguments (--tasks, --rounds, --no-peers).
+  const run = spawnSync(process.execPath, [latentScript, ...args.filter((a) => a !== '--latent')], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
+const noLatent = args.includes('--no-latent');
+if (noLatent) args.splice(args.indexOf('--no-latent'), 1);
 const option = (name) => {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
@@ -175,25 +189,7 @@ function child(mode, model, backend) {
 }
 
 /** A Python with torch: REPLEARN_TORCH_PYTHON, our venv (made on first use), or the system's. */
-function torchPython() {
-  const has = (py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (process.env.REPLEARN_TORCH_PYTHON) {
-    if (has(process.env.REPLEARN_TORCH_PYTHON)) return { python: process.env.REPLEARN_TORCH_PYTHON };
-    return { why: `REPLEARN_TORCH_PYTHON=${process.env.REPLEARN_TORCH_PYTHON} cannot import torch` };
-  }
-  const venv = path.join(root, 'build', 'peers', 'venv');
-  const py = path.join(venv, 'bin', 'python');
-  if (fs.existsSync(py) && has(py)) return { python: py };
-  const base = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  console.log('PyTorch peers: making build/peers/venv with pip install --retries 0 torch (CPU wheel) ...');
-  const made = spawnSync(base, ['-m', 'venv', venv], { encoding: 'utf8' });
-  if (made.status === 0) {
-    const pip = spawnSync(path.join(venv, 'bin', 'pip'), ['install', '--retries', '0', '--quiet', 'torch'], { encoding: 'utf8', timeout: 900000 });
-    if (pip.status === 0 && has(py)) return { python: py };
-  }
-  if (has(base)) return { python: base };
-  return { why: `no PyTorch: pip could not install torch into build/peers/venv and ${base} has none (set REPLEARN_TORCH_PYTHON to a Python with torch)` };
-}
+const torchPython = () => peerPython(root, { module: 'torch', pipPackage: 'torch', envName: 'REPLEARN_TORCH_PYTHON', label: 'PyTorch' });
 
 function peer(python, script, threads) {
   const run = spawnSync(python, [path.join(root, 'bench', 'peers', script), '--threads', String(threads)], { encoding: 'utf8', timeout: 900000 });
@@ -314,8 +310,13 @@ fs.writeFileSync(
   JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.versions.node, load: os.loadavg(), torch: torch.version ?? torch.why, tolerance, rows: results }, null, 2),
 );
 console.log(`written ${path.relative(root, path.join(out, 'bench.json'))}`);
+let latentStatus = 0;
+if (!noLatent) {
+  console.log('\n---- latent-space tools ----');
+  latentStatus = spawnSync(process.execPath, [latentScript, ...(noPeers ? ['--no-peers'] : [])], { stdio: 'inherit' }).status ?? 1;
+}
 if (failures > 0) {
   console.error(`bench: ${failures} check(s) failed`);
   process.exit(1);
 }
-if (results.length === 0) process.exit(1);
+if (results.length === 0 || latentStatus !== 0) process.exit(1);

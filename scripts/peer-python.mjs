@@ -1,0 +1,28 @@
+// A Python for the benchmarks' peers (PyTorch, scikit-learn): not project dependencies, made on
+// first use in build/peers/venv from pip's configured index (always with --retries 0).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A Python that can `import module`: the one named by the environment variable `envName`, the
+ * project's peer venv (made, or extended with `pipPackage`, on first use), or the system's.
+ * Returns `{ python }` or `{ why }`.
+ */
+export function peerPython(root, { module, pipPackage, envName, label }) {
+  const has = (py) => spawnSync(py, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
+  const named = process.env[envName];
+  if (named) return has(named) ? { python: named } : { why: `${envName}=${named} cannot import ${module}` };
+  const venv = path.join(root, 'build', 'peers', 'venv');
+  const py = path.join(venv, 'bin', 'python');
+  if (fs.existsSync(py) && has(py)) return { python: py };
+  const base = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  console.log(`${label} peers: installing ${pipPackage} into build/peers/venv with pip install --retries 0 ...`);
+  const made = fs.existsSync(py) ? { status: 0 } : spawnSync(base, ['-m', 'venv', venv], { encoding: 'utf8' });
+  if (made.status === 0) {
+    const pip = spawnSync(path.join(venv, 'bin', 'pip'), ['install', '--retries', '0', '--quiet', pipPackage], { encoding: 'utf8', timeout: 900000 });
+    if (pip.status === 0 && has(py)) return { python: py };
+  }
+  if (has(base)) return { python: base };
+  return { why: `no ${label}: pip could not install ${pipPackage} into build/peers/venv and ${base} has none (set ${envName} to a Python with it)` };
+}
