@@ -8,7 +8,7 @@ import type { DisplayBundle } from '../../src/core/output';
 import type { Embedding } from '../../src/latent/embed';
 import { knnAccuracy, trustworthiness } from '../../src/evaluation/embedding-metrics';
 import { nearestNeighbours } from '../../src/latent/knn';
-import { umap } from '../../src/latent/umap';
+import { fastPow, optimizeUmapLayoutEpoch, powerTable, umap, umapLayoutFromModel, umapNeighbourRows } from '../../src/latent/umap';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -108,6 +108,74 @@ describe('umap', () => {
     }
   });
 
+  it('optimises the layout as umap-js does, bit for bit, with Math.pow (exact), in 2-D and 3-D', async () => {
+    const small = rows(data, 0, 200);
+    const rowsOf = (e: Embedding) => Array.from({ length: e.count }, (_, i) => Array.from(e.z.subarray(i * e.latentDim, (i + 1) * e.latentDim)));
+    for (const [dimensions, neighbours, epochs, seed] of [[2, 15, 300, 1], [3, 10, 200, 2]]) {
+      const { indices, distances } = umapNeighbourRows(await nearestNeighbours(small, small, neighbours - 1, { excludeSelf: true }));
+      const model = (X: number[][]) => {
+        const random = new Random(seed);
+        const m = new UMAP({ nComponents: dimensions, nNeighbors: neighbours, nEpochs: epochs, random: () => random.next() });
+        m.setPrecomputedKNN(indices, distances);
+        m.initializeFit(X);
+        return m;
+      };
+      // umap-js's own loop, on the real rows.
+      const theirs = model(rowsOf(small));
+      for (let e = 0; e < epochs; e++) theirs.step();
+      // Ours, on umap-js's state after initializeFit (given n empty rows: with a precomputed graph it reads only their number).
+      const layout = umapLayoutFromModel(model(new Array<number[]>(200)));
+      assert.equal(layout.dimensions, dimensions);
+      while (layout.currentEpoch < layout.nEpochs) optimizeUmapLayoutEpoch(layout, true);
+      assert.equal(layout.currentEpoch, epochs);
+      assert.equal(optimizeUmapLayoutEpoch(layout, true), epochs, 'no epoch past the last');
+      const expected = theirs.getEmbedding();
+      let maxDiff = 0;
+      let differing = 0;
+      for (let i = 0; i < 200; i++) {
+        for (let d = 0; d < dimensions; d++) {
+          const ours = layout.embedding[i * dimensions + d];
+          maxDiff = Math.max(maxDiff, Math.abs(ours - expected[i][d]));
+          if (!Object.is(ours, expected[i][d])) differing++;
+        }
+      }
+      assert.equal(differing, 0, `${dimensions}-D: ${differing} coordinates differ from umap-js's, by up to ${maxDiff}`);
+      // And umap() itself: its exact layout is umap-js's, and so is its umap-js path.
+      const viaUmap = await umap(small, { seed, neighbours, epochs, dimensions, progress: false, optimiser: 'exact' });
+      assert.deepEqual(viaUmap.embedding.z, Float32Array.from(expected.flat()));
+      const viaUmapJs = await umap(small, { seed, neighbours, epochs, dimensions, progress: false, optimiser: 'umap-js' });
+      assert.deepEqual(viaUmapJs.embedding.z, viaUmap.embedding.z);
+    }
+  });
+
+  it('fast powers are within 1e-8 of Math.pow, and the fast layout is as good as the exact one', async () => {
+    const random = new Random(4);
+    for (const power of [0.8950608779109733, -0.1049391220890267, 0.5, 1.5, 1.93, -0.9]) {
+      const table = powerTable(power);
+      let worst = 0;
+      for (let i = 0; i < 20000; i++) {
+        const x = 2 ** (random.next() * 80 - 40) * (1 + random.next());
+        worst = Math.max(worst, Math.abs(fastPow(x, table) / Math.pow(x, power) - 1));
+      }
+      assert.ok(worst < 1e-8, `power ${power}: relative error ${worst}`);
+      assert.equal(fastPow(0, table), Math.pow(0, power));
+      assert.equal(fastPow(1e-310, table), Math.pow(1e-310, power), 'subnormal: Math.pow');
+    }
+    const options = { seed: 5, epochs: 200, progress: false };
+    const fast = await umap(data, { ...options, optimiser: 'fast' });
+    const exact = await umap(data, { ...options, optimiser: 'exact' });
+    assert.deepEqual((await umap(data, options)).embedding.z, fast.embedding.z, 'fast is the default');
+    assert.notDeepEqual(fast.embedding.z, exact.embedding.z);
+    const trustFast = await trustworthiness(data, fast.embedding, 5);
+    const trustExact = await trustworthiness(data, exact.embedding, 5);
+    assert.ok(Math.abs(trustFast - trustExact) < 0.01, `trustworthiness fast ${trustFast}, exact ${trustExact}`);
+    assert.ok((await separation(fast.embedding, labels)) >= 0.98);
+  });
+
+  it('refuses a umap-js model whose internal state is not as expected', () => {
+    assert.throws(() => umapLayoutFromModel(new UMAP()), /umap: umap-js's internal optimisation state is not as expected for umap-js 1\.4\.0 \(no embedding\)/);
+  });
+
   it('is deterministic for a seed, and another seed gives another map', async () => {
     const small = rows(data, 0, 90);
     const options = { neighbours: 8, epochs: 50, progress: false };
@@ -148,5 +216,6 @@ describe('umap', () => {
     await assert.rejects(umap(small, { seed: 1, neighbours: 4, neighbourGraph: selfish }), /neighbour 0 of point 0 is 0, expected another point in 0..9/);
     const nan = { z: Float32Array.from(small.z, (v, i) => (i === 13 ? NaN : v)), count: 10, latentDim: 10 };
     await assert.rejects(umap(nan, { seed: 1, neighbours: 4 }), /data value 13 \(point 1\) is NaN/);
+    await assert.rejects(umap(small, { seed: 1, neighbours: 4, optimiser: 'numba' as 'fast' }), /optimiser must be "fast", "exact" or "umap-js", got numba/);
   });
 });
