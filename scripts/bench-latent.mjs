@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { peerPython } from './peer-python.mjs';
+import { median, peerPython, takeOption } from './bench-shared.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -110,13 +110,7 @@ if (process.argv[2] === '--child') {
 
 // ---- parent ----
 const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
+const option = (name) => takeOption(args, name);
 const noPeers = args.includes('--no-peers');
 const taskNames = (option('--tasks') ?? Object.keys(tasks).join(',')).split(',');
 const rounds = Number(option('--rounds') ?? 1);
@@ -148,10 +142,6 @@ console.log(sk.python ? `scikit-learn peers: ${sk.python}` : `scikit-learn peers
 
 const data = ours('data');
 if (data.failed) fail(`could not write the data files: ${data.failed}`);
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length === 0 ? undefined : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 let failures = 0;
 const rows = [];
 for (const task of taskNames) {

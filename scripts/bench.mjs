@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { peerPython } from './peer-python.mjs';
+import { median, peerPython, takeOption } from './bench-shared.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -159,13 +159,7 @@ if (args.includes('--latent')) {
 }
 const noLatent = args.includes('--no-latent');
 if (noLatent) args.splice(args.indexOf('--no-latent'), 1);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
+const option = (name) => takeOption(args, name);
 const noPeers = args.includes('--no-peers');
 if (noPeers) args.splice(args.indexOf('--no-peers'), 1);
 const modelNames = (option('--models') ?? Object.keys(models).join(',')).split(',');
@@ -196,12 +190,6 @@ function peer(python, script, threads) {
   const m = /([\d.]+) samples\/s/.exec(run.stdout ?? '');
   return m ? Number(m[1]) : undefined;
 }
-
-const median = (xs) => {
-  const s = xs.filter((x) => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return undefined;
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 console.log(`replearn bench: batch ${batchSize}, ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.versions.node}, load ${os.loadavg()[0].toFixed(1)}`);
 const torch = noPeers ? { why: '--no-peers' } : torchPython();

@@ -13,6 +13,16 @@ export function checkPositiveInt(value: number, what: string): number {
 }
 
 /**
+ * Throws unless every value is a finite number; the error names the first bad entry by
+ * `describe(index)` (default `what[index]`) and its value.
+ */
+export function checkFinite(values: ArrayLike<number>, what: string, describe: (index: number) => string = (i) => `${what}[${i}]`): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new Error(`${describe(i)} is ${values[i]}, expected a finite number`);
+  }
+}
+
+/**
  * Checks that two arrays of numbers agree elementwise within `tolerance` (absolute plus relative);
  * the error names `what`, the first index that differs, and both values.
  */

@@ -1,4 +1,4 @@
-import { checkPositiveInt } from '../core/assert';
+import { checkFinite, checkPositiveInt } from '../core/assert';
 import { mixSeed } from '../core/random';
 import { checkEmbedding } from './embed';
 import type { Embedding } from './embed';
@@ -357,7 +357,7 @@ export function gaussianMixture(data: Embedding, components: number, options: Ga
   const initialMeans = options.initialMeans;
   if (initialMeans !== undefined) {
     if (initialMeans.length !== components * d) throw new Error(`gaussianMixture: initialMeans has ${initialMeans.length} values, expected ${components} x ${d}`);
-    for (let i = 0; i < initialMeans.length; i++) if (!Number.isFinite(initialMeans[i])) throw new Error(`gaussianMixture: initialMeans[${i}] is ${initialMeans[i]}`);
+    checkFinite(initialMeans, 'gaussianMixture: initialMeans');
     if (restarts !== 1) throw new Error(`gaussianMixture: initialMeans gives one deterministic start, so restarts must be 1, got ${restarts}`);
   }
   const x = Float64Array.from(data.z);

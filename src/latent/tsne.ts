@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkPositiveInt } from '../core/assert';
+import { checkFinite, checkPositiveInt } from '../core/assert';
 import { EventLoopYielder } from '../core/event-loop';
 import { ProgressLine } from '../core/output';
 import { Random } from '../core/random';
@@ -122,12 +122,6 @@ const MIN_GRADIENT_NORM = 1e-7;
 const MIN_GAIN = 0.01;
 /** Deepest tree level; points still together there share one leaf. */
 const MAX_DEPTH = 50;
-
-function checkFiniteArray(values: ArrayLike<number>, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`${what}[${i}] is ${values[i]}, expected a finite number`);
-  }
-}
 
 function checkDimensions(dims: number, what = 'dimensions'): number {
   if (dims !== 1 && dims !== 2 && dims !== 3) throw new Error(`${what} must be 1, 2 or 3, got ${dims}`);
@@ -784,7 +778,7 @@ export function barnesHutGradient(p: SparseAffinities, y: ArrayLike<number>, dim
   if (!Number.isFinite(theta) || theta < 0) throw new Error(`theta must be a number >= 0, got ${theta}`);
   const exaggeration = checkExaggeration(options.exaggeration);
   const positions = Float64Array.from(y);
-  checkFiniteArray(positions, 'barnesHutGradient: y');
+  checkFinite(positions, 'barnesHutGradient: y');
   const bh = new BarnesHut(p.count, dimensions);
   const pairs = isSymmetric(p);
   const { z, kl } = bh.compute(pairs ? upperTriangle(p) : p, pairs, positions, theta, exaggeration, true);
@@ -854,7 +848,7 @@ export async function tsne(data: Embedding, options: TsneOptions = {}): Promise<
   checkEmbedding(data, 'tsne: data', { allowEmpty: true });
   const n = data.count;
   if (n < 2) throw new Error(`tsne needs at least 2 points, got ${n}`);
-  checkFiniteArray(data.z, 'tsne: data.z');
+  checkFinite(data.z, 'tsne: data.z');
   const dims = checkDimensions(options.dimensions ?? 2);
   const perplexity = options.perplexity ?? 30;
   if (!Number.isFinite(perplexity) || perplexity < 1 || perplexity >= n) {
@@ -881,7 +875,7 @@ export async function tsne(data: Embedding, options: TsneOptions = {}): Promise<
     if (init !== 'pca' && init !== 'random') throw new Error(`init must be "pca", "random" or an array of positions, got "${init}"`);
   } else {
     checkPositions(init, n, dims, 'tsne: init');
-    checkFiniteArray(init, 'tsne: init');
+    checkFinite(init, 'tsne: init');
   }
   const progress = options.progress === false ? undefined : new ProgressLine();
   const seconds = () => (performance.now() - started) / 1000;

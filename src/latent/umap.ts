@@ -1,5 +1,6 @@
 import { UMAP } from 'umap-js';
-import { checkPositiveInt } from '../core/assert';
+import { checkFinite, checkPositiveInt } from '../core/assert';
+import { EventLoopYielder } from '../core/event-loop';
 import { ProgressLine } from '../core/output';
 import { Random } from '../core/random';
 import { checkEmbedding } from './embed';
@@ -95,9 +96,6 @@ function checkGraph(graph: Neighbours, count: number, neighbours: number): void 
     }
   }
 }
-
-/** Yields to the event loop, so that a notebook can show the progress line. */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The umap-js release whose internals `umapLayoutFromModel` reads (its optimisation state after `initializeFit`). */
 export const UMAP_JS_VERSION = '1.4.0';
@@ -319,6 +317,7 @@ export function optimizeUmapLayoutEpoch(layout: UmapLayout, exact = false): numb
   const nVertices = layout.count;
   const alpha = layout.alpha;
   const clipValue = 4.0;
+  const clip = (g: number): number => (g > clipValue ? clipValue : g < -clipValue ? -clipValue : g);
   // umap-js: gradCoeff = -2.0 * a * b * pow(d2, b - 1), evaluated left to right, so (-2a)b first.
   const attraction = -2.0 * a * b;
   const bMinus1 = b - 1.0;
@@ -327,6 +326,22 @@ export function optimizeUmapLayoutEpoch(layout: UmapLayout, exact = false): numb
   const edges = epochsPerSample.length;
   const tableB = layout.powerB;
   const tableBMinus1 = layout.powerBMinus1;
+  // umap-js's attraction: gradCoeff = -2ab d^(2(b-1)) / (a d^(2b) + 1), for d^2 > 0.
+  const attractionCoefficient = (distSquared: number): number => {
+    if (!(distSquared > 0)) return 0;
+    let gradCoeff: number;
+    if (exact) {
+      gradCoeff = attraction * Math.pow(distSquared, bMinus1);
+      gradCoeff /= a * Math.pow(distSquared, b) + 1.0;
+    } else {
+      const powBMinus1 = fastPow(distSquared, tableBMinus1);
+      gradCoeff = attraction * powBMinus1;
+      gradCoeff /= a * (powBMinus1 * distSquared) + 1.0;
+    }
+    return gradCoeff;
+  };
+  // umap-js's repulsion divides 2 gamma b by this.
+  const repulsionDenominator = (negDistSquared: number): number => (0.001 + negDistSquared) * (a * (exact ? Math.pow(negDistSquared, b) : fastPow(negDistSquared, tableB)) + 1);
   if (dim === 2) {
     // The same steps, written out for two dimensions, with the head's coordinates kept in locals
     // while its negative samples push it (a sample of the head itself is skipped, as in umap-js).
@@ -339,25 +354,11 @@ export function optimizeUmapLayoutEpoch(layout: UmapLayout, exact = false): numb
       let dx = e[current] - e[other];
       let dy = e[current + 1] - e[other + 1];
       const distSquared = dx * dx + dy * dy;
-      let gradCoeff = 0;
-      if (distSquared > 0) {
-        if (exact) {
-          gradCoeff = attraction * Math.pow(distSquared, bMinus1);
-          gradCoeff /= a * Math.pow(distSquared, b) + 1.0;
-        } else {
-          const powBMinus1 = fastPow(distSquared, tableBMinus1);
-          gradCoeff = attraction * powBMinus1;
-          gradCoeff /= a * (powBMinus1 * distSquared) + 1.0;
-        }
-      }
-      let gradD = gradCoeff * dx;
-      if (gradD > clipValue) gradD = clipValue;
-      else if (gradD < -clipValue) gradD = -clipValue;
+      const gradCoeff = attractionCoefficient(distSquared);
+      let gradD = clip(gradCoeff * dx);
       e[current] += gradD * alpha;
       e[other] += -gradD * alpha;
-      gradD = gradCoeff * dy;
-      if (gradD > clipValue) gradD = clipValue;
-      else if (gradD < -clipValue) gradD = -clipValue;
+      gradD = clip(gradCoeff * dy);
       e[current + 1] += gradD * alpha;
       e[other + 1] += -gradD * alpha;
       epochOfNextSample[i] += epochsPerSample[i];
@@ -373,22 +374,9 @@ export function optimizeUmapLayoutEpoch(layout: UmapLayout, exact = false): numb
           dy = y - e[negative + 1];
           const negDistSquared = dx * dx + dy * dy;
           if (negDistSquared > 0.0) {
-            let negCoeff = repulsion;
-            negCoeff /= (0.001 + negDistSquared) * (a * (exact ? Math.pow(negDistSquared, b) : fastPow(negDistSquared, tableB)) + 1);
-            let grad = 4.0;
-            if (negCoeff > 0.0) {
-              grad = negCoeff * dx;
-              if (grad > clipValue) grad = clipValue;
-              else if (grad < -clipValue) grad = -clipValue;
-            }
-            x += grad * alpha;
-            grad = 4.0;
-            if (negCoeff > 0.0) {
-              grad = negCoeff * dy;
-              if (grad > clipValue) grad = clipValue;
-              else if (grad < -clipValue) grad = -clipValue;
-            }
-            y += grad * alpha;
+            const negCoeff = repulsion / repulsionDenominator(negDistSquared);
+            x += (negCoeff > 0.0 ? clip(negCoeff * dx) : 4.0) * alpha;
+            y += (negCoeff > 0.0 ? clip(negCoeff * dy) : 4.0) * alpha;
           } else {
             // Another point at the same place: umap-js pushes by 4 in each dimension.
             x += 4.0 * alpha;
@@ -400,67 +388,40 @@ export function optimizeUmapLayoutEpoch(layout: UmapLayout, exact = false): numb
       }
       epochOfNextNegativeSample[i] += nNegSamples * epochsPerNegativeSample[i];
     }
-    layout.alpha = layout.initialAlpha * (1.0 - n / layout.nEpochs);
-    layout.currentEpoch = n + 1;
-    return layout.currentEpoch;
-  }
-  for (let i = 0; i < edges; i++) {
-    if (epochOfNextSample[i] > n) continue;
-    const j = head[i];
-    const k = tail[i];
-    const current = j * dim;
-    const other = k * dim;
-    let distSquared = 0.0;
-    for (let d = 0; d < dim; d++) {
-      const diff = e[current + d] - e[other + d];
-      distSquared += diff * diff; // umap-js: Math.pow(diff, 2), which is diff * diff exactly
-    }
-    let gradCoeff = 0;
-    if (distSquared > 0) {
-      if (exact) {
-        gradCoeff = attraction * Math.pow(distSquared, bMinus1);
-        gradCoeff /= a * Math.pow(distSquared, b) + 1.0;
-      } else {
-        const powBMinus1 = fastPow(distSquared, tableBMinus1);
-        gradCoeff = attraction * powBMinus1;
-        gradCoeff /= a * (powBMinus1 * distSquared) + 1.0;
-      }
-    }
-    for (let d = 0; d < dim; d++) {
-      let gradD = gradCoeff * (e[current + d] - e[other + d]);
-      if (gradD > clipValue) gradD = clipValue;
-      else if (gradD < -clipValue) gradD = -clipValue;
-      e[current + d] += gradD * alpha;
-      e[other + d] += -gradD * alpha;
-    }
-    epochOfNextSample[i] += epochsPerSample[i];
-    const nNegSamples = Math.floor((n - epochOfNextNegativeSample[i]) / epochsPerNegativeSample[i]);
-    for (let p = 0; p < nNegSamples; p++) {
-      const kNeg = Math.floor(random() * nVertices);
-      const negative = kNeg * dim;
-      let negDistSquared = 0.0;
+  } else {
+    for (let i = 0; i < edges; i++) {
+      if (epochOfNextSample[i] > n) continue;
+      const j = head[i];
+      const k = tail[i];
+      const current = j * dim;
+      const other = k * dim;
+      let distSquared = 0.0;
       for (let d = 0; d < dim; d++) {
-        const diff = e[current + d] - e[negative + d];
-        negDistSquared += diff * diff;
+        const diff = e[current + d] - e[other + d];
+        distSquared += diff * diff; // umap-js: Math.pow(diff, 2), which is diff * diff exactly
       }
-      let negCoeff = 0.0;
-      if (negDistSquared > 0.0) {
-        negCoeff = repulsion;
-        negCoeff /= (0.001 + negDistSquared) * (a * (exact ? Math.pow(negDistSquared, b) : fastPow(negDistSquared, tableB)) + 1);
-      } else if (j === kNeg) {
-        continue;
-      }
+      const gradCoeff = attractionCoefficient(distSquared);
       for (let d = 0; d < dim; d++) {
-        let gradD = 4.0;
-        if (negCoeff > 0.0) {
-          gradD = negCoeff * (e[current + d] - e[negative + d]);
-          if (gradD > clipValue) gradD = clipValue;
-          else if (gradD < -clipValue) gradD = -clipValue;
-        }
+        const gradD = clip(gradCoeff * (e[current + d] - e[other + d]));
         e[current + d] += gradD * alpha;
+        e[other + d] += -gradD * alpha;
       }
+      epochOfNextSample[i] += epochsPerSample[i];
+      const nNegSamples = Math.floor((n - epochOfNextNegativeSample[i]) / epochsPerNegativeSample[i]);
+      for (let p = 0; p < nNegSamples; p++) {
+        const kNeg = Math.floor(random() * nVertices);
+        const negative = kNeg * dim;
+        let negDistSquared = 0.0;
+        for (let d = 0; d < dim; d++) {
+          const diff = e[current + d] - e[negative + d];
+          negDistSquared += diff * diff;
+        }
+        if (!(negDistSquared > 0.0) && j === kNeg) continue;
+        const negCoeff = negDistSquared > 0.0 ? repulsion / repulsionDenominator(negDistSquared) : 0.0;
+        for (let d = 0; d < dim; d++) e[current + d] += (negCoeff > 0.0 ? clip(negCoeff * (e[current + d] - e[negative + d])) : 4.0) * alpha;
+      }
+      epochOfNextNegativeSample[i] += nNegSamples * epochsPerNegativeSample[i];
     }
-    epochOfNextNegativeSample[i] += nNegSamples * epochsPerNegativeSample[i];
   }
   layout.alpha = layout.initialAlpha * (1.0 - n / layout.nEpochs);
   layout.currentEpoch = n + 1;
@@ -494,7 +455,7 @@ export async function umap(data: Embedding, options: UmapOptions): Promise<UmapR
   const optimiser = options.optimiser ?? 'fast';
   if (optimiser !== 'fast' && optimiser !== 'exact' && optimiser !== 'umap-js') throw new Error(`umap: optimiser must be "fast", "exact" or "umap-js", got ${String(optimiser)}`);
   const random = new Random(options.seed);
-  for (let i = 0; i < data.z.length; i++) if (!Number.isFinite(data.z[i])) throw new Error(`umap: data value ${i} (point ${Math.floor(i / dim)}) is ${data.z[i]}`);
+  checkFinite(data.z, 'umap: data', (i) => `umap: data value ${i} (point ${Math.floor(i / dim)})`);
 
   const started = performance.now();
   const progress = options.progress === false ? undefined : new ProgressLine({ minIntervalMs: 200 });
@@ -526,17 +487,14 @@ export async function umap(data: Embedding, options: UmapOptions): Promise<UmapR
   const layout = optimiser === 'umap-js' ? undefined : umapLayoutFromModel(model);
   if (layout !== undefined && (layout.nEpochs !== epochs || layout.currentEpoch !== 0 || layout.count !== n || layout.dimensions !== dimensions)) throw new Error(`umap: umap-js's optimisation state (${layout.count} x ${layout.dimensions}, epoch ${layout.currentEpoch} of ${layout.nEpochs}) does not match the fit (${n} x ${dimensions}, ${epochs} epochs)`);
   const exact = optimiser === 'exact';
-  let lastYield = performance.now();
+  const yielder = new EventLoopYielder(200);
   for (let epoch = 0; epoch < epochs; ) {
     const next = layout === undefined ? model.step() : optimizeUmapLayoutEpoch(layout, exact);
     if (next <= epoch) throw new Error(`umap: the layout optimisation stopped at epoch ${next} of ${epochs}`);
     epoch = next;
-    const now = performance.now();
-    if (now - lastYield >= 200) {
-      progress?.update(`UMAP of ${n} points: epoch ${epoch} of ${epochs}, ${((now - started) / 1000).toFixed(1)} s`);
-      await yieldToEventLoop();
-      lastYield = performance.now();
-    }
+    // The progress line shows at most one update in 200 ms; the event loop gets a turn as often.
+    progress?.update(`UMAP of ${n} points: epoch ${epoch} of ${epochs}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await yielder.maybeYield();
   }
   let z: Float32Array;
   if (layout !== undefined) {

@@ -1,5 +1,7 @@
-// A Python for the benchmarks' peers (PyTorch, scikit-learn): not project dependencies, made on
-// first use in build/peers/venv from pip's configured index (always with --retries 0).
+// What the two benchmark scripts (bench.mjs, bench-latent.mjs) share: their argument parsing, the
+// median of rounds, and a Python for their peers (PyTorch, scikit-learn), which are not project
+// dependencies and are made on first use in build/peers/venv from pip's configured index (always
+// with --retries 0).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,4 +27,20 @@ export function peerPython(root, { module, pipPackage, envName, label }) {
   }
   if (has(base)) return { python: base };
   return { why: `no ${label}: pip could not install ${pipPackage} into build/peers/venv and ${base} has none (set ${envName} to a Python with it)` };
+}
+
+/** Removes `name` and the value after it from `args` and returns the value (undefined when absent). */
+export function takeOption(args, name) {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+}
+
+/** The median of the finite numbers among `xs` (undefined when there are none). */
+export function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
