@@ -9,8 +9,8 @@ export { check, checkClose, checkPositiveInt } from './core/assert';
 export type { AxisTitles, FigureSpec, PlotlyAxis, PlotlyLayout, PlotlyTrace } from './viz/figure-spec';
 export { lineChart } from './viz/line-chart';
 export type { Curve, LineChartOptions } from './viz/line-chart';
-export { scatterByLabel } from './viz/scatter';
-export type { ScatterByLabelOptions } from './viz/scatter';
+export { digitHoverArt, labelColours, scatterByLabel, scatterPanels } from './viz/scatter';
+export type { ScatterByLabelOptions, ScatterPanel, ScatterPanelsOptions } from './viz/scatter';
 export { heatmap } from './viz/heatmap';
 export type { HeatmapOptions } from './viz/heatmap';
 export { inNotebook, setDisplaySink } from './notebook/display';
@@ -99,7 +99,7 @@ export type {
   TrainOptions,
   TrainResult,
 } from './training/trainer';
-export { checkEmbedding, embedDataset, embeddingColumn } from './latent/embed';
+export { checkEmbedding, embedDataset, embeddingColumn, sliceEmbedding } from './latent/embed';
 export { forEachDistanceBlock, nearestNeighbours, neighbourVote, oneHotCodes } from './latent/knn';
 export { kMeans } from './latent/kmeans';
 export { FittedGaussianMixture, gaussianMixture, GaussianMixtureModel } from './latent/gaussian-mixture';
@@ -109,7 +109,7 @@ export { barnesHutGradient, exactGradient, perplexityAffinities, symmetrize, tsn
 export type { ConditionalAffinities, GradientOptions, SparseAffinities, TsneGradient, TsneOptions, TsneResult } from './latent/tsne';
 export type { UmapOptions, UmapResult } from './latent/umap';
 export type { KMeansOptions, KMeansResult } from './latent/kmeans';
-export { adjustedRandIndex, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
+export { adjustedRandIndex, classCentroidDistances, continuity, knnAccuracy, normalizedMutualInfo, rankCorrelation, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';

@@ -51,3 +51,13 @@ export function embeddingColumn(embedding: Embedding, d: number): Float32Array {
   for (let i = 0; i < embedding.count; i++) out[i] = embedding.z[i * embedding.latentDim + d];
   return out;
 }
+
+/** Rows `start` to `end - 1` of an embedding, sharing its memory (no copy). */
+export function sliceEmbedding(embedding: Embedding, start: number, end: number): Embedding {
+  checkEmbedding(embedding, 'sliceEmbedding');
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > embedding.count || start >= end) {
+    throw new Error(`sliceEmbedding: rows ${start} to ${end} of ${embedding.count}`);
+  }
+  const d = embedding.latentDim;
+  return { z: embedding.z.subarray(start * d, end * d), count: end - start, latentDim: d };
+}

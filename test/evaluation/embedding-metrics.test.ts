@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../src/core/random';
 import type { Embedding } from '../../src/latent/embed';
-import { adjustedRandIndex, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from '../../src/evaluation/embedding-metrics';
+import { adjustedRandIndex, classCentroidDistances, continuity, knnAccuracy, normalizedMutualInfo, rankCorrelation, silhouetteScore, trustworthiness, vMeasure } from '../../src/evaluation/embedding-metrics';
+import { sliceEmbedding } from '../../src/latent/embed';
 import { kMeans } from '../../src/latent/kmeans';
 
 before(async () => {
@@ -155,5 +156,44 @@ describe('embedding metrics on cases whose answer is known', () => {
       for (let d = 0; d < 8; d++) assert.ok(Math.abs(means[k * 8 + d] / sizes[k] - result.centroids[k * 8 + d]) < 1e-9, `centroid ${k} is not its points' mean (${result.iterations} iterations, off by ${Math.abs(means[k * 8 + d] / sizes[k] - result.centroids[k * 8 + d])})`);
     }
     assert.ok(result.iterations > 5, `${result.iterations} iterations: the bounds were not exercised`);
+  });
+});
+
+describe('rankCorrelation and classCentroidDistances', () => {
+  it('matches scipy.stats.spearmanr, ties included', () => {
+    // scipy 1.x from the same venv: spearmanr([3,1,4,1,5,9,2,6,5,3], [2,7,1,8,2,8,1,8,2,8]).statistic
+    // = 0.13471506281091267; spearmanr([1,2,3,4], [10,20,30,25]).statistic = 0.8 (no ties: 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 6 * 2 / 60).
+    assert.ok(Math.abs(rankCorrelation([3, 1, 4, 1, 5, 9, 2, 6, 5, 3], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8]) - 0.13471506281091267) < 1e-12);
+    assert.ok(Math.abs(rankCorrelation([1, 2, 3, 4], [10, 20, 30, 25]) - 0.8) < 1e-12);
+    assert.equal(rankCorrelation([1, 2, 3], [1, 4, 9]), 1, 'any increasing function: 1');
+    assert.equal(rankCorrelation([1, 2, 3], [5, 0, -7]), -1);
+  });
+
+  it('rejects series it cannot rank', () => {
+    assert.throws(() => rankCorrelation([1, 2], [1]), /2 values against 1/);
+    assert.throws(() => rankCorrelation([1], [1]), /at least 2 values/);
+    assert.throws(() => rankCorrelation([1, 1, 1], [1, 2, 3]), /constant series/);
+    assert.throws(() => rankCorrelation([1, NaN], [1, 2]), /a\[1\] is NaN/);
+  });
+
+  it('gives the distances between class means, pair by pair', () => {
+    // Class 5 around (0, 0), class 1 around (3, 4), class 9 at (0, 1): means (3, 4), (0, 0), (0, 1).
+    const points: Embedding = { z: Float32Array.from([-1, 0, 1, 0, 3, 3, 3, 5, 0, 1]), count: 5, latentDim: 2 };
+    const { classes, distances } = classCentroidDistances(points, [5, 5, 1, 1, 9]);
+    assert.deepEqual(classes, [1, 5, 9]);
+    assert.deepEqual(Array.from(distances), [5, Math.sqrt(9 + 9), 1], 'pairs (1,5), (1,9), (5,9)');
+    assert.throws(() => classCentroidDistances(points, [1, 1, 1, 1, 1]), /at least 2 classes/);
+    assert.throws(() => classCentroidDistances(points, [1, 2]), /2 labels for 5 points/);
+  });
+});
+
+describe('sliceEmbedding', () => {
+  it('takes rows without copying and rejects ranges outside the embedding', () => {
+    const e: Embedding = { z: Float32Array.from([0, 1, 2, 3, 4, 5]), count: 3, latentDim: 2 };
+    const part = sliceEmbedding(e, 1, 3);
+    assert.deepEqual([Array.from(part.z), part.count, part.latentDim], [[2, 3, 4, 5], 2, 2]);
+    assert.equal(part.z.buffer, e.z.buffer);
+    assert.throws(() => sliceEmbedding(e, 2, 2), /rows 2 to 2 of 3/);
+    assert.throws(() => sliceEmbedding(e, 0, 4), /rows 0 to 4 of 3/);
   });
 });

@@ -4,7 +4,7 @@ import { heatmap } from '../../src/viz/heatmap';
 import { binCounts, histogram } from '../../src/viz/histogram';
 import { weightImages } from '../../src/viz/image-grid';
 import { lineChart } from '../../src/viz/line-chart';
-import { scatterByLabel } from '../../src/viz/scatter';
+import { digitHoverArt, scatterByLabel, scatterPanels } from '../../src/viz/scatter';
 
 const titles = { title: 'T', xTitle: 'epoch', yTitle: 'loss' };
 
@@ -108,5 +108,75 @@ describe('weightImages', () => {
     assert.deepEqual([...weightImages(w, 2, 3, [0, 2])], [1, 0.25, 0.5, 0.5]);
     assert.throws(() => weightImages(w, 2, 3, [3]), /unit 3 outside 0\.\.2/);
     assert.throws(() => weightImages(w, 4, 3, [0]), /6 weights, expected 4 x 3/);
+  });
+});
+
+describe('scatterPanels', () => {
+  const labels = [2, 0, 2, 1];
+  const panels = [
+    { title: 'PCA', x: [1, 2, 3, 4], y: [5, 6, 7, 8] },
+    { title: 't-SNE', x: [0, 0, 1, 1], y: [1, 0, 1, 0], xTitle: 't-SNE x', yTitle: 't-SNE y' },
+  ];
+
+  it('puts each panel on its own axes with one trace per label, the legend shared and the colours fixed per label', () => {
+    const fig = scatterPanels({ title: 'views', panels, labels });
+    assert.equal(fig.data.length, 6, 'three labels in two panels');
+    assert.deepEqual(fig.data.map((t) => [t.name, t.xaxis, t.yaxis, t.showlegend]), [
+      ['0', 'x', 'y', true], ['1', 'x', 'y', true], ['2', 'x', 'y', true],
+      ['0', 'x2', 'y2', false], ['1', 'x2', 'y2', false], ['2', 'x2', 'y2', false],
+    ]);
+    assert.deepEqual(fig.data[2].x, [1, 3], 'label 2 is points 0 and 2');
+    assert.deepEqual(fig.data[5].y, [1, 1]);
+    assert.equal((fig.data[2].marker as { color: string }).color, (fig.data[5].marker as { color: string }).color, 'one colour per label in every panel');
+    assert.notEqual((fig.data[0].marker as { color: string }).color, (fig.data[1].marker as { color: string }).color);
+    assert.deepEqual(fig.data.map((t) => t.legendgroup), ['0', '1', '2', '0', '1', '2']);
+    assert.deepEqual(fig.layout.grid, { rows: 1, columns: 2, pattern: 'independent', xgap: 0.12, ygap: 0.22 });
+    assert.equal(fig.layout.xaxis.title.text, 'PCA 1');
+    assert.equal((fig.layout.yaxis2 as { title: { text: string } }).title.text, 't-SNE y');
+    assert.deepEqual((fig.layout.annotations as { text: string; xref: string }[]).map((a) => [a.text, a.xref]), [['<b>PCA</b>', 'x domain'], ['<b>t-SNE</b>', 'x2 domain']]);
+  });
+
+  it('wraps panels into rows and shows the hover text of each point', () => {
+    const fig = scatterPanels({ title: 'views', panels: [...panels, { ...panels[0], title: 'UMAP' }], labels, columns: 2, hoverText: ['a', 'b', 'c', 'd'] });
+    assert.equal((fig.layout.grid as { rows: number }).rows, 2);
+    assert.deepEqual(fig.data[2].text, ['a', 'c']);
+    assert.match(String(fig.data[2].hovertemplate), /^%\{text\}<extra>2<\/extra>$/);
+    assert.equal(fig.data[8].xaxis, 'x3');
+  });
+
+  it('rejects empty input, mismatched lengths, bad labels, missing titles and non-finite values', () => {
+    assert.throws(() => scatterPanels({ title: 't', panels: [], labels }), /no panels/);
+    assert.throws(() => scatterPanels({ title: 't', panels, labels: [] }), /no points/);
+    assert.throws(() => scatterPanels({ title: 't', panels, labels: [0, 1, 2] }), /panel "PCA" has 4 x and 4 y values for 3 labels/);
+    assert.throws(() => scatterPanels({ title: 't', panels, labels: [0, 1, 2, 1.5] }), /labels\[3\] must be a non-negative integer/);
+    assert.throws(() => scatterPanels({ title: 't', panels, labels, hoverText: ['a'] }), /1 hover texts for 4 points/);
+    assert.throws(() => scatterPanels({ title: 't', panels: [{ ...panels[0], title: ' ' }], labels }), /panels\[0\]\.title must be a non-empty string/);
+    assert.throws(() => scatterPanels({ title: 't', panels: [{ ...panels[0], x: [1, NaN, 3, 4] }], labels }), /panel "PCA" x\[1\] must be a finite number/);
+    assert.throws(() => scatterPanels({ title: 't', panels, labels, columns: 0 }), /columns must be a positive integer/);
+  });
+});
+
+describe('digitHoverArt', () => {
+  it('draws blocks of pixels as characters from blank to @, rows joined by <br>', () => {
+    // A 4 x 4 image, no crop, blocks of 2: mean ink 0, 1, 0.25 and 0.5 in the four
+    // blocks: levels round(9 x ink) of the ten characters, 0, 9, 2 and 5.
+    const image = [0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0];
+    const art = digitHoverArt(image, { width: 4, height: 4, crop: 0, block: 2 });
+    assert.equal(art, '\u00a0@<br>:+');
+  });
+
+  it('turns a 28 x 28 digit into 10 rows of 10 characters by default', () => {
+    const image = new Float32Array(784);
+    image[14 * 28 + 14] = 1;
+    const rows = digitHoverArt(image).split('<br>');
+    assert.equal(rows.length, 10);
+    assert.ok(rows.every((r) => r.length === 10));
+    assert.equal(rows[5][5], ':', 'one inked pixel of four in its block: a quarter of full ink, level round(9 / 4) = 2');
+    assert.equal(rows.join('').replace(/\u00a0/g, '').length, 1);
+  });
+
+  it('rejects a wrong pixel count and a crop that leaves nothing', () => {
+    assert.throws(() => digitHoverArt(new Float32Array(10)), /10 pixels for a 28 x 28 image/);
+    assert.throws(() => digitHoverArt(new Float32Array(16), { width: 4, height: 4, crop: 2 }), /leave nothing/);
   });
 });
