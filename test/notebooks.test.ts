@@ -163,6 +163,35 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.equal(data.filter((d) => 'application/vnd.plotly.v1+json' in d).length, 3, 'the loss curves, the code-use bars and the VQ-VAE-2 diagram');
     assert.equal(progressLines(name).length, 11, 'training shows progress: the plain and re-seeded VQ-VAEs, the autoencoder, the VAE, Fashion-MNIST, five sweep models and the prior');
   });
+
+  it('08 shows the codes and their size sweep, fifteen maps with the digit on hover, the metric table beside the published one, the four-cluster geometry, the parameter sweeps and the clustering table', () => {
+    const name = '08-latent-spaces';
+    const data = displays(name);
+    const tables = data.map((d) => joined(d['text/plain']));
+    assert.match(printed(name), /trained on \d+ digits for \d+ epochs: autoencoder [\d.]+ s, VAE [\d.]+ s, classifier [\d.]+ s \(test accuracy [\d.]+%\)/);
+    assert.ok(tables.some((t) => /^autoencoder \(4\)\s+4\s/m.test(t) && /5-NN accuracy/.test(t)), 'the table of codes');
+    assert.ok(tables.some((t) => /^numbers\s+PCA\s+autoencoder\s+gap/m.test(t) && /^16\s/m.test(t)), 'the code-size sweep');
+    assert.ok(tables.some((t) => /^raw pixels\s+t-SNE\s/m.test(t) && /^classifier \(4\)\s+UMAP\s/m.test(t) && /continuity/.test(t)), 'the metric table, fifteen maps');
+    assert.ok(tables.some((t) => /Sainburg et al\. 2021/.test(t) && /^t-SNE\s+0\.\d+\s+0\.9874/m.test(t)), 'our trustworthiness beside the published');
+    assert.ok(tables.some((t) => /^the data \(50 dimensions\)\s+10\.\d/m.test(t) && /^t-SNE, random start\s/m.test(t)), 'the four-cluster geometry');
+    assert.ok(tables.some((t) => /^perplexity\s+T\(5\)\s+T\(50\)\s+packing/m.test(t) && /^100\s/m.test(t)), 'the perplexity table');
+    assert.ok(tables.some((t) => /^n_neighbors\s+min_dist/m.test(t) && /^15\s+0\.99\s/m.test(t)), 'the n_neighbors and min_dist table');
+    assert.ok(tables.some((t) => /mixture ARI/.test(t) && /not fitted/.test(t) && /^classifier \(4\)\s+UMAP map\s/m.test(t)), 'the clustering table');
+    const figures = data.filter((d) => 'application/vnd.plotly.v1+json' in d).map((d) => d['application/vnd.plotly.v1+json'] as { data: { text?: string[]; xaxis?: string }[]; layout: { title: { text: string } } });
+    assert.equal(figures.length, 9, 'the size sweep, five representations, the four clusters, perplexity, n_neighbors and min_dist');
+    const maps = figures.filter((f) => /: \d+ test digits in two dimensions$/.test(f.layout.title.text));
+    assert.equal(maps.length, 5);
+    for (const f of maps) assert.deepEqual([...new Set(f.data.map((t) => t.xaxis))], ['x', 'x2', 'x3'], `${f.layout.title.text}: PCA, t-SNE and UMAP panels`);
+    assert.match(maps[0].layout.title.text, /^raw pixels: /);
+    for (const trace of maps[0].data) {
+      const art = trace.text![0].split('<br>');
+      assert.match(art[0], /^test digit \d+$/);
+      assert.equal(art.length, 11, 'the hover label: the digit\'s number, then 10 rows of characters');
+      assert.ok(art.slice(1).every((row) => row.length === 10) && art.slice(1).join('').replace(/\./g, '').length > 3, 'a drawn digit');
+    }
+    assert.ok(maps.slice(1).every((f) => f.data.every((t) => t.text === undefined)), 'the digits drawn in the first figure only, to keep the notebook small');
+    assert.equal(progressLines(name).length, 26, 'training (3 models and 3 sizes) and every t-SNE and UMAP run shows progress');
+  });
 });
 
 describe('the runner reports a failing cell', () => {

@@ -184,50 +184,10 @@ export function normalizedMutualInfo(a: ArrayLike<number>, b: ArrayLike<number>)
   return vMeasure(a, b).vMeasure;
 }
 
-/** Ranks 1..n of `values`, tied values sharing the mean of their ranks (as `scipy.stats.rankdata`). */
-function averageRanks(values: ArrayLike<number>): Float64Array {
-  const order = Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[i] - values[j]);
-  const ranks = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + 1 + end) / 2;
-    for (let i = start; i < end; i++) ranks[order[i]] = rank;
-    start = end;
-  }
-  return ranks;
-}
-
-/**
- * Spearman's rank correlation of two equally long series: the Pearson correlation of their ranks,
- * ties sharing their mean rank (as `scipy.stats.spearmanr`). 1 when one grows whenever the other
- * does, -1 when it always falls. Throws for fewer than 2 values or a constant series.
- */
-export function rankCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`rankCorrelation: ${a.length} values against ${b.length}`);
-  if (a.length < 2) throw new Error(`rankCorrelation: needs at least 2 values, got ${a.length}`);
-  for (const [series, name] of [[a, 'a'], [b, 'b']] as const) {
-    for (let i = 0; i < series.length; i++) if (Number.isNaN(series[i])) throw new Error(`rankCorrelation: ${name}[${i}] is NaN`);
-  }
-  const ra = averageRanks(a);
-  const rb = averageRanks(b);
-  const mean = (a.length + 1) / 2;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (ra[i] - mean) * (rb[i] - mean);
-    saa += (ra[i] - mean) ** 2;
-    sbb += (rb[i] - mean) ** 2;
-  }
-  if (saa === 0 || sbb === 0) throw new Error('rankCorrelation: a constant series has no rank correlation');
-  return sab / Math.sqrt(saa * sbb);
-}
-
 /**
  * The Euclidean distances between the class means of an embedding: `classes` in increasing order
  * and `distances` for each pair (classes[i], classes[j]), i < j, in the order (0,1), (0,2), ...,
- * (1,2), ... . How far apart whole classes lie, to compare across embeddings with `rankCorrelation`.
+ * (1,2), ... . How far apart whole classes lie, to compare embeddings.
  */
 export function classCentroidDistances(points: Embedding, labels: ArrayLike<number>): { classes: number[]; distances: Float64Array } {
   checkEmbedding(points, 'classCentroidDistances');

@@ -17,9 +17,14 @@ export function resetPlotlyLibrary(): void {
   plotlyInlined = false;
 }
 
-/** JSON that is safe inside a `<script>` element (no `</script>`, no HTML comment openers). */
+/**
+ * JSON that is safe inside a `<script>` element: no `</` (so no `</script>`) and no `<!` (so no
+ * HTML comment opener, which could make a later `</script>` not end the element). Other `<`, such
+ * as the `<br>` of hover labels, stay as they are: escaping every `<` and `>` made a figure of
+ * hover texts half as large again.
+ */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value).replace(/<(?=[/!])/g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** The attribute that marks the script carrying plotly.js (at most one per notebook). */

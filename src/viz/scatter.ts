@@ -73,6 +73,9 @@ export interface ScatterPanel {
   yTitle?: string;
 }
 
+/** A coordinate to 4 significant digits: a map needs no more, and a notebook stays a third the size. */
+const fourDigits = (v: number): number => Number(v.toPrecision(4));
+
 /** Options for `scatterPanels`. */
 export interface ScatterPanelsOptions {
   /** The figure's title. */
@@ -93,8 +96,10 @@ export interface ScatterPanelsOptions {
 
 /**
  * The same points in several 2-D coordinate systems side by side (Plotly subplots), coloured by
- * label with one shared legend: clicking a label hides it in every panel. With `hoverText`, each
- * point shows its text (e.g. the digit drawn in characters) in a monospace hover label.
+ * label with one shared legend: clicking a label hides it in every panel. Coordinates are kept to 4
+ * significant digits. With `hoverText`, each point shows its text (e.g. the digit drawn in
+ * characters) in a monospace hover label; it is repeated in every panel, so it multiplies the
+ * figure's size by the number of panels.
  */
 export function scatterPanels(options: ScatterPanelsOptions): FigureSpec {
   const { panels, labels } = options;
@@ -136,8 +141,8 @@ export function scatterPanels(options: ScatterPanelsOptions): FigureSpec {
         showlegend: p === 0,
         xaxis: `x${suffix}`,
         yaxis: `y${suffix}`,
-        x: indices.map((i) => panel.x[i]),
-        y: indices.map((i) => panel.y[i]),
+        x: indices.map((i) => fourDigits(panel.x[i])),
+        y: indices.map((i) => fourDigits(panel.y[i])),
         marker: { size, opacity: 0.75, color: labelColours[label % labelColours.length] },
       };
       if (options.hoverText !== undefined) {
@@ -156,13 +161,16 @@ export function scatterPanels(options: ScatterPanelsOptions): FigureSpec {
   return { data, layout };
 }
 
-/** Characters from blank to full ink for `digitHoverArt`; the blank is a no-break space, which hover labels keep. */
-const inkLevels = ['\u00a0', '.', ':', '-', '=', '+', '*', '#', '%', '@'];
+/**
+ * Characters from no ink to full ink for `digitHoverArt`: ASCII (one byte each in a notebook's JSON),
+ * and no space, which hover labels would collapse.
+ */
+const inkLevels = ['.', ':', '-', '=', '+', '*', '#', '%', '@'];
 
 /**
  * A grey image drawn in characters for a hover label: `crop` pixels cut from each border, blocks of
- * `block` x `block` pixels averaged, each block one character from blank (0) to `@` (1), rows joined
- * by `<br>`. A 28 x 28 MNIST digit with the defaults (crop 4, block 2) becomes 10 x 10 characters.
+ * `block` x `block` pixels averaged, each block one of nine characters from `.` (no ink) to `@` (1),
+ * rows joined by `<br>`. A 28 x 28 MNIST digit with the defaults (crop 4, block 2) becomes 10 x 10 characters.
  */
 export function digitHoverArt(pixels: ArrayLike<number>, options: { width?: number; height?: number; crop?: number; block?: number } = {}): string {
   const width = options.width ?? 28;

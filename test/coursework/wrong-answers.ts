@@ -154,4 +154,45 @@ let entropy = 0;
 for (const n of counts) if (n > 0) entropy -= (n / total) * Math.log(n / total);
 return 2 ** entropy;`,
   },
+  '08-latent-spaces': {
+    // The entropy in bits (log2) set against ln(perplexity): the bases of the logarithms must match.
+    'ex-perplexity': `const target = Math.log(perplexity);
+const smallest = Math.min(...distancesSquared);
+let beta = 1, low = 0, high = Infinity;
+let p: number[] = [];
+for (let step = 0; step < 200; step++) {
+  const w = distancesSquared.map((d) => Math.exp(-beta * (d - smallest)));
+  const sum = w.reduce((a, b) => a + b, 0);
+  p = w.map((v) => v / sum);
+  const entropy = -p.reduce((s, v) => s + (v > 0 ? v * Math.log2(v) : 0), 0);
+  if (Math.abs(entropy - target) < 1e-9) break;
+  if (entropy > target) { low = beta; beta = high === Infinity ? beta * 2 : (beta + high) / 2; } else { high = beta; beta = (low + beta) / 2; }
+}
+return { beta, p };`,
+    // Ranks counted from 0 (the nearest other point rank 0 instead of 1): every penalty one too small.
+    'ex-trust': `const n = original.length;
+const distance = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
+let penalty = 0;
+for (let i = 0; i < n; i++) {
+  const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
+  const byOriginal = [...others].sort((a, b) => distance(original[i], original[a]) - distance(original[i], original[b]));
+  const rank = new Map(byOriginal.map((j, r) => [j, r]));
+  const nearestInMap = [...others].sort((a, b) => distance(embedded[i], embedded[a]) - distance(embedded[i], embedded[b])).slice(0, k);
+  for (const j of nearestInMap) penalty += Math.max(0, rank.get(j)! - k);
+}
+return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;`,
+    // Weights D instead of D^2: still spreads the seeds, but not with the k-means++ probabilities.
+    'ex-kmeanspp': `const n = points.length;
+const distance = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0));
+const chosen = [Math.min(n - 1, Math.floor(uniforms[0] * n))];
+const w = points.map((p) => distance(p, points[chosen[0]]));
+for (let t = 1; t < k; t++) {
+  const target = uniforms[t] * w.reduce((a, b) => a + b, 0);
+  let i = 0, cumulative = w[0];
+  while (cumulative <= target && i < n - 1) { i++; cumulative += w[i]; }
+  chosen.push(i);
+  points.forEach((p, j) => { w[j] = Math.min(w[j], distance(p, points[i])); });
+}
+return chosen;`,
+  },
 };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { deflateSync, gunzipSync } from 'node:zlib';
 import { dataFrame } from '../../src/notebook/data-frame';
 import { DisplayBundle, escapeHtml, setDisplaySink } from '../../src/notebook/display';
-import { plotlyLibraryMarker, plotlyMimeType, resetPlotlyLibrary, showFigure } from '../../src/notebook/figure';
+import { figureHtml, plotlyLibraryMarker, plotlyMimeType, resetPlotlyLibrary, showFigure } from '../../src/notebook/figure';
 import { pngSize, showPng } from '../../src/notebook/image';
 import { formatDuration, formatTrainingProgress, ProgressLine } from '../../src/notebook/progress';
 import { showTable } from '../../src/notebook/table';
@@ -52,7 +52,10 @@ describe('showFigure', () => {
     assert.ok(second.length < 10_000, `second figure does not (${second.length} chars)`);
     assert.match(second, /window\.Plotly\.newPlot/);
     assert.equal((second.match(/<\/script>/g) ?? []).length, 1, 'the title\'s "</script>" is escaped inside the script');
-    assert.match(second, /Loss \\u003c\/script\\u003e/);
+    assert.match(second, /Loss \\u003c\/script>/);
+    const commented = figureHtml(lineChart({ title: 'a <!-- b <br> c', xTitle: 'x', yTitle: 'y', curves: [{ name: 't', y: [1] }] }), false);
+    assert.ok(!commented.includes('<!--'), 'no HTML comment opener inside the script');
+    assert.match(commented, /a \\u003c!-- b <br> c/, 'the comment opener escaped, a line break kept as it is');
   });
 });
 

@@ -144,6 +144,12 @@ describe('scatterPanels', () => {
     assert.equal(fig.data[8].xaxis, 'x3');
   });
 
+  it('keeps coordinates to 4 significant digits', () => {
+    const fig = scatterPanels({ title: 'views', panels: [{ title: 'map', x: [Math.fround(0.123456789), 12345.678], y: [-0.000987654, 2] }], labels: [0, 0] });
+    assert.deepEqual(fig.data[0].x, [0.1235, 12350]);
+    assert.deepEqual(fig.data[0].y, [-0.0009877, 2]);
+  });
+
   it('rejects empty input, mismatched lengths, bad labels, missing titles and non-finite values', () => {
     assert.throws(() => scatterPanels({ title: 't', panels: [], labels }), /no panels/);
     assert.throws(() => scatterPanels({ title: 't', panels, labels: [] }), /no points/);
@@ -157,12 +163,12 @@ describe('scatterPanels', () => {
 });
 
 describe('digitHoverArt', () => {
-  it('draws blocks of pixels as characters from blank to @, rows joined by <br>', () => {
+  it('draws blocks of pixels as characters from . to @, rows joined by <br>', () => {
     // A 4 x 4 image, no crop, blocks of 2: mean ink 0, 1, 0.25 and 0.5 in the four
-    // blocks: levels round(9 x ink) of the ten characters, 0, 9, 2 and 5.
+    // blocks: levels round(8 x ink) of the nine characters, 0, 8, 2 and 4.
     const image = [0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0];
     const art = digitHoverArt(image, { width: 4, height: 4, crop: 0, block: 2 });
-    assert.equal(art, '\u00a0@<br>:+');
+    assert.equal(art, '.@<br>-+');
   });
 
   it('turns a 28 x 28 digit into 10 rows of 10 characters by default', () => {
@@ -171,8 +177,8 @@ describe('digitHoverArt', () => {
     const rows = digitHoverArt(image).split('<br>');
     assert.equal(rows.length, 10);
     assert.ok(rows.every((r) => r.length === 10));
-    assert.equal(rows[5][5], ':', 'one inked pixel of four in its block: a quarter of full ink, level round(9 / 4) = 2');
-    assert.equal(rows.join('').replace(/\u00a0/g, '').length, 1);
+    assert.equal(rows[5][5], '-', 'one inked pixel of four in its block: a quarter of full ink, level round(8 / 4) = 2');
+    assert.equal(rows.join('').replace(/\./g, '').length, 1);
   });
 
   it('rejects a wrong pixel count and a crop that leaves nothing', () => {
