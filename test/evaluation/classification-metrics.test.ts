@@ -48,7 +48,7 @@ describe('classification metrics on cases whose answer is known', () => {
     for (const n of [7, 40, 301]) {
       // Scores rounded to one decimal: many ties.
       const s = Array.from({ length: n }, () => Math.round(random.next() * 10) / 10);
-      const y = s.map((v) => (random.next() < 0.3 + 0.4 * v ? 1 : 0));
+      const y: number[] = s.map((v) => (random.next() < 0.3 + 0.4 * v ? 1 : 0));
       if (!y.includes(0) || !y.includes(1)) y[0] = 1 - y[0];
       let pairs = 0;
       let right = 0;
