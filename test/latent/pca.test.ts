@@ -6,12 +6,51 @@ import { Random } from '../../src/core/random';
 import { makeDataset } from '../../src/data/dataset';
 import { Pca } from '../../src/latent/pca';
 import { symmetricEigen } from '../../src/latent/symmetric-eigen';
+import { orthonormalRows } from '../../src/latent/principal-angles';
+import { orthonormalizeRows } from '../../src/latent/orthonormal';
 
 before(async () => {
   await tf.setBackend('cpu');
 });
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+describe('orthonormalizeRows', () => {
+  /** Classical Gram-Schmidt in the plainest form, the reference. */
+  const reference = (rows: number[][]) => {
+    const out: number[][] = [];
+    for (const row of rows) {
+      const v = [...row];
+      for (const u of out) {
+        const dot = row.reduce((s, x, c) => s + x * u[c], 0);
+        for (let c = 0; c < v.length; c++) v[c] -= dot * u[c];
+      }
+      const norm = Math.hypot(...v);
+      out.push(v.map((x) => x / norm));
+    }
+    return out;
+  };
+
+  it('gives what Gram-Schmidt gives on well separated rows (the Cholesky QR path), and on nearly dependent ones', () => {
+    const random = new Random(8);
+    for (const [k, d, nearly] of [[5, 40, false], [30, 200, false], [4, 6, true]] as const) {
+      const rows = Array.from({ length: k }, () => Array.from({ length: d }, () => random.normal()));
+      // Nearly dependent: row 3 is row 0 plus 1e-6 of noise, beyond what Cholesky QR's squared condition allows.
+      if (nearly) rows[3] = rows[0].map((x) => x + 1e-6 * random.normal());
+      const q = Float64Array.from(rows.flat());
+      orthonormalizeRows(q, k, d);
+      const expected = reference(rows);
+      for (let i = 0; i < k; i++) for (let c = 0; c < d; c++) close(q[i * d + c], expected[i][c], nearly ? 1e-6 : 1e-10, `k ${k}, d ${d}: row ${i}, column ${c}`);
+    }
+  });
+
+  it('refills a row that depends on the rows before it, and without refill says so', () => {
+    const q = Float64Array.from([1, 0, 0, 2, 0, 0, 0, 1, 0]);
+    assert.throws(() => orthonormalizeRows(Float64Array.from(q), 3, 3), /row 1 depends on the rows before it/);
+    orthonormalizeRows(q, 3, 3, (row) => row.set([0, 0, 1]));
+    assert.deepEqual(Array.from(q), [1, 0, 0, 0, 0, 1, 0, 1, 0]);
+  });
+});
 
 describe('symmetricEigen', () => {
   it('diagonalises a 3x3 matrix: A v = lambda v, orthonormal vectors, values in decreasing order', () => {
@@ -31,6 +70,40 @@ describe('symmetricEigen', () => {
       }
     }
     assert.throws(() => symmetricEigen([1, 2, 3, 4], 2), /not symmetric at \(0, 1\)/);
+  });
+
+  it('diagonalises random, repeated-eigenvalue, diagonal, zero and 1x1 matrices to rounding', () => {
+    const random = new Random(21);
+    const cases: [string, number[], number][] = [];
+    for (const n of [2, 7, 60]) {
+      const b = Array.from({ length: n * n }, () => random.normal());
+      cases.push([`random ${n}x${n}`, Array.from({ length: n * n }, (_, k) => b[k] + b[(k % n) * n + Math.floor(k / n)]), n]);
+    }
+    // Q diag(3, 3, 3, 1, 1) Q^T for a random orthogonal Q: two repeated eigenvalues.
+    const q = orthonormalRows(Array.from({ length: 25 }, () => random.normal()), 5, 5);
+    const lambda = [3, 3, 3, 1, 1];
+    cases.push(['repeated', Array.from({ length: 25 }, (_, k) => lambda.reduce((s, l, r) => s + l * q[r * 5 + Math.floor(k / 5)] * q[r * 5 + (k % 5)], 0)), 5]);
+    cases.push(['diagonal', [2, 0, 0, 0, -1, 0, 0, 0, 7], 3], ['zero', [0, 0, 0, 0], 2], ['1x1', [-4], 1]);
+    for (const [name, a, n] of cases) {
+      const { values, vectors } = symmetricEigen(a, n);
+      const scale = Math.max(1, ...a.map(Math.abs));
+      for (let i = 0; i < n; i++) {
+        if (i > 0) assert.ok(values[i] <= values[i - 1], `${name}: values in decreasing order`);
+        for (let r = 0; r < n; r++) {
+          let av = 0;
+          for (let c = 0; c < n; c++) av += a[r * n + c] * vectors[i * n + c];
+          close(av, values[i] * vectors[i * n + r], 1e-12 * scale * n, `${name}: (A v - lambda v)[${r}] of vector ${i}`);
+        }
+        for (let j = 0; j <= i; j++) {
+          let dot = 0;
+          for (let c = 0; c < n; c++) dot += vectors[i * n + c] * vectors[j * n + c];
+          close(dot, i === j ? 1 : 0, 1e-12 * n, `${name}: vectors ${i} and ${j} orthonormal`);
+        }
+      }
+    }
+    close(symmetricEigen(cases[3][1], 5).values[2], 3, 1e-12, 'repeated: the third value is 3');
+    assert.deepEqual(Array.from(symmetricEigen([2, 0, 0, 0, -1, 0, 0, 0, 7], 3).values), [7, 2, -1]);
+    assert.throws(() => symmetricEigen([1, NaN, NaN, 1], 2), /not symmetric|no convergence/);
   });
 });
 
