@@ -109,7 +109,7 @@ export { barnesHutGradient, exactGradient, perplexityAffinities, symmetrize, tsn
 export type { ConditionalAffinities, GradientOptions, SparseAffinities, TsneGradient, TsneOptions, TsneResult } from './latent/tsne';
 export type { UmapOptions, UmapResult } from './latent/umap';
 export type { KMeansOptions, KMeansResult } from './latent/kmeans';
-export { adjustedRandIndex, classCentroidDistances, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
+export { adjustedRandIndex, classCentroidDistances, classMeans, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';
 export { auroc, averagePrecision, confusionMatrix, precisionRecallCurve, ratesAt, rmse, rocCurve } from './evaluation/classification-metrics';

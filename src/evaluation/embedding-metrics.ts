@@ -185,6 +185,26 @@ export function normalizedMutualInfo(a: ArrayLike<number>, b: ArrayLike<number>)
 }
 
 /**
+ * The mean point of each class: `classes` (the distinct labels) in increasing order, `means`
+ * `[classes, dim]` row-major in that order, and `counts`, the points of each class. Codes are
+ * row-major `[count, dim]`.
+ */
+export function classMeans(points: { z: ArrayLike<number>; count: number; latentDim: number }, labels: ArrayLike<number>): { classes: number[]; means: Float64Array; counts: Float64Array } {
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const slot = new Map(classes.map((c, s) => [c, s]));
+  const d = points.latentDim;
+  const means = new Float64Array(classes.length * d);
+  const counts = new Float64Array(classes.length);
+  for (let i = 0; i < points.count; i++) {
+    const s = slot.get(labels[i])!;
+    counts[s]++;
+    for (let j = 0; j < d; j++) means[s * d + j] += points.z[i * d + j];
+  }
+  for (let s = 0; s < classes.length; s++) for (let j = 0; j < d; j++) means[s * d + j] /= counts[s];
+  return { classes, means, counts };
+}
+
+/**
  * The Euclidean distances between the class means of an embedding: `classes` in increasing order
  * and `distances` for each pair (classes[i], classes[j]), i < j, in the order (0,1), (0,2), ...,
  * (1,2), ... . How far apart whole classes lie, to compare embeddings.
@@ -192,23 +212,15 @@ export function normalizedMutualInfo(a: ArrayLike<number>, b: ArrayLike<number>)
 export function classCentroidDistances(points: Embedding, labels: ArrayLike<number>): { classes: number[]; distances: Float64Array } {
   checkEmbedding(points, 'classCentroidDistances');
   checkLabels(labels, points.count, 'classCentroidDistances');
-  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const { classes, means } = classMeans(points, labels);
   if (classes.length < 2) throw new Error(`classCentroidDistances: needs at least 2 classes, got ${classes.length}`);
-  const slot = new Map(classes.map((c, s) => [c, s]));
   const d = points.latentDim;
-  const sums = new Float64Array(classes.length * d);
-  const counts = new Float64Array(classes.length);
-  for (let i = 0; i < points.count; i++) {
-    const s = slot.get(labels[i])!;
-    counts[s]++;
-    for (let j = 0; j < d; j++) sums[s * d + j] += points.z[i * d + j];
-  }
   const distances = new Float64Array(pairs(classes.length));
   let at = 0;
   for (let a = 0; a < classes.length; a++) {
     for (let b = a + 1; b < classes.length; b++) {
       let sum = 0;
-      for (let j = 0; j < d; j++) sum += (sums[a * d + j] / counts[a] - sums[b * d + j] / counts[b]) ** 2;
+      for (let j = 0; j < d; j++) sum += (means[a * d + j] - means[b * d + j]) ** 2;
       distances[at++] = Math.sqrt(sum);
     }
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { batches } from '../data/batches';
+import { classMeans } from './embedding-metrics';
 
 /** Fraction of `predicted` equal to `labels` (same length, at least one). */
 export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
@@ -73,28 +74,19 @@ export function nearestCentroidAccuracy(
   if (trainLabels.length !== train.count || testLabels.length !== test.count) {
     throw new Error(`nearestCentroidAccuracy: ${trainLabels.length} train labels for ${train.count} codes, ${testLabels.length} test labels for ${test.count}`);
   }
-  const classes = Math.max(...Array.from(trainLabels)) + 1;
-  const centroids = new Float64Array(classes * dim);
-  const counts = new Float64Array(classes);
-  for (let i = 0; i < train.count; i++) {
-    const c = trainLabels[i];
-    counts[c] += 1;
-    for (let j = 0; j < dim; j++) centroids[c * dim + j] += train.z[i * dim + j];
-  }
-  for (let c = 0; c < classes; c++) for (let j = 0; j < dim; j++) centroids[c * dim + j] /= Math.max(counts[c], 1);
+  const { classes, means } = classMeans(train, trainLabels);
   const predicted = new Int32Array(test.count);
   for (let i = 0; i < test.count; i++) {
     let best = -1;
     let bestDistance = Infinity;
-    for (let c = 0; c < classes; c++) {
-      if (counts[c] === 0) continue;
+    classes.forEach((c, s) => {
       let dist = 0;
-      for (let j = 0; j < dim; j++) dist += (test.z[i * dim + j] - centroids[c * dim + j]) ** 2;
+      for (let j = 0; j < dim; j++) dist += (test.z[i * dim + j] - means[s * dim + j]) ** 2;
       if (dist < bestDistance) {
         bestDistance = dist;
         best = c;
       }
-    }
+    });
     predicted[i] = best;
   }
   return accuracy(predicted, testLabels);

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../src/core/random';
 import type { Embedding } from '../../src/latent/embed';
-import { adjustedRandIndex, classCentroidDistances, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from '../../src/evaluation/embedding-metrics';
+import { adjustedRandIndex, classCentroidDistances, classMeans, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from '../../src/evaluation/embedding-metrics';
 import { sliceEmbedding } from '../../src/latent/embed';
 import { kMeans } from '../../src/latent/kmeans';
 
@@ -166,6 +166,8 @@ describe('classCentroidDistances', () => {
     const { classes, distances } = classCentroidDistances(points, [5, 5, 1, 1, 9]);
     assert.deepEqual(classes, [1, 5, 9]);
     assert.deepEqual(Array.from(distances), [5, Math.sqrt(9 + 9), 1], 'pairs (1,5), (1,9), (5,9)');
+    const means = classMeans(points, [5, 5, 1, 1, 9]);
+    assert.deepEqual([means.classes, Array.from(means.means), Array.from(means.counts)], [[1, 5, 9], [3, 4, 0, 0, 0, 1], [2, 2, 1]]);
     assert.throws(() => classCentroidDistances(points, [1, 1, 1, 1, 1]), /at least 2 classes/);
     assert.throws(() => classCentroidDistances(points, [1, 2]), /2 labels for 5 points/);
   });
