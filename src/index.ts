@@ -81,11 +81,13 @@ export { ClassifierModel } from './models/classifier';
 export type { ClassifierOptions } from './models/classifier';
 export { MlpClassifier } from './models/mlp-classifier';
 export type { MlpClassifierConfig } from './models/mlp-classifier';
+export { EncoderClassifier, identityEncoder, meanEncoder } from './models/encoder-classifier';
+export type { EncoderClassifierConfig, EncoderTraining } from './models/encoder-classifier';
 export { Optimizer, optimizerNames } from './training/optimizer';
 export type { NamedTensor, OptimizerConfig, OptimizerName } from './training/optimizer';
 export { hasCheckpoint, loadCheckpoint, lockCheckpointDir, saveCheckpoint, trainingSetFingerprint } from './training/checkpoint';
 export type { CheckpointContents, CheckpointLock, LoadedCheckpoint, TrainingSetFingerprint } from './training/checkpoint';
-export { loadWeights, saveWeights } from './training/weights';
+export { copyWeights, loadWeights, saveWeights } from './training/weights';
 export { defaultToBatch, evaluateLoss, NonFiniteLossError, regularizedLoss, train } from './training/trainer';
 export type {
   BatchLog,

@@ -41,6 +41,11 @@ export interface TrainableModel {
   /** The variables the optimiser updates. */
   readonly trainableVariables: readonly tf.Variable[];
   /**
+   * Factors on the learning rate of some variables, by name (a fine-tuned encoder trains slower
+   * than the layers put on top of it); the rest train at the trainer's rate.
+   */
+  readonly learningRateScales?: ReadonlyMap<string, number>;
+  /**
    * Loss terms on one batch (scalars, batch-mean); `training: false` for evaluation. `step`, the
    * trainer's count of updates so far, seeds any noise a model draws in training, so that a
    * resumed run draws the same noise as an uninterrupted one.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
+import { mixSeed } from '../core/random';
 import type { Activation, DenseLayer } from './dense';
 import { applyDense, checkActivation, createDense, flattenInput } from './dense';
 import type { ApplyOptions, Network } from './network';
@@ -18,6 +19,13 @@ export interface DenseStackConfig {
   readonly outputActivation?: Activation;
   /** The layers' names inside the stack's scope. Default `0`, `1`, ... */
   readonly layerNames?: readonly string[];
+  /**
+   * Dropout after every layer but the last, in training only: each value is zeroed with this
+   * probability and the rest scaled by 1 / (1 - dropout) (inverted dropout, as PyTorch's
+   * `nn.Dropout`), so evaluation needs no rescaling. In [0, 1); default 0 (none). Training with
+   * dropout needs `ApplyOptions.seed`.
+   */
+  readonly dropout?: number;
 }
 
 /**
@@ -31,6 +39,8 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
   readonly variables: readonly NamedVariable[];
   readonly stateVariables: readonly NamedVariable[];
   readonly inputDim: number;
+  /** Dropout rate after each hidden layer in training (0: none). */
+  readonly dropout: number;
   private readonly layerPaths: readonly string[];
 
   /** Makes the layers in `scope` (e.g. `root.child('encoder')`), drawing their weights in order. */
@@ -39,6 +49,9 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
     const widths = config.widths.map((w, i) => checkPositiveInt(w, `widths[${i}]`));
     const activation = checkActivation(config.activation ?? 'relu', 'activation');
     const last = checkActivation(config.outputActivation ?? 'linear', 'outputActivation');
+    const dropout = config.dropout ?? 0;
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new Error(`dropout must be a number in [0, 1), got ${String(dropout)}`);
+    this.dropout = dropout;
     const names = config.layerNames ?? widths.map((_, i) => String(i));
     if (names.length !== widths.length) throw new Error(`layerNames must name each of the ${widths.length} layers, got ${names.length}`);
     const sizes = [this.inputDim, ...widths];
@@ -58,10 +71,17 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
 
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = flattenInput(x, this.inputDim, this.name === '' ? 'dense stack' : this.name);
+      const what = this.name === '' ? 'dense stack' : this.name;
+      let h = flattenInput(x, this.inputDim, what);
+      const dropping = options.training === true && this.dropout > 0;
+      if (dropping && options.seed === undefined) throw new Error(`${what}: training with dropout needs ApplyOptions.seed (a new seed per step)`);
       this.layers.forEach((layer, i) => {
         h = applyDense(layer, h);
         options.trace?.(this.layerPaths[i], `Dense ${layer.activation}`, h, [layer.weight, layer.bias]);
+        if (this.dropout > 0 && i < this.layers.length - 1) {
+          if (dropping) h = dropoutMask(h, this.dropout, mixSeed(options.seed!, i));
+          options.trace?.(`${this.layerPaths[i]}/dropout`, `Dropout ${this.dropout}`, h, []);
+        }
       });
       return h;
     });
@@ -70,4 +90,12 @@ export class DenseStack implements Network<tf.Tensor, tf.Tensor2D> {
   summary() {
     return traceSummary((trace) => this.apply(tf.zeros([1, this.inputDim]), { trace }));
   }
+}
+
+/** Inverted dropout: `x` with each value kept with probability 1 - rate and then scaled by 1 / (1 - rate), the mask drawn from `seed`. */
+export function dropoutMask(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate);
+    return x.mul(keep.cast('float32')).mul(1 / (1 - rate)) as tf.Tensor2D;
+  });
 }

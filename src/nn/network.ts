@@ -9,6 +9,11 @@ export interface ApplyOptions {
   readonly training?: boolean;
   /** Called after each layer when a summary is traced. */
   readonly trace?: LayerTrace;
+  /**
+   * Seed of the noise a network draws in training (dropout masks); a model passes a new one per
+   * step (`NetworkModel.noiseSeed`), so a resumed run draws the same masks.
+   */
+  readonly seed?: number;
 }
 
 /**

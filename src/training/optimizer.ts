@@ -73,9 +73,14 @@ export class Optimizer {
   /** Number of updates applied so far. */
   step = 0;
   private rate: number;
-  private readonly slots: { name: string; variable: tf.Variable; state: Record<string, tf.Variable> }[];
+  private readonly slots: { name: string; variable: tf.Variable; scale: number; state: Record<string, tf.Variable> }[];
 
-  constructor(variables: readonly NamedVariable[], config: OptimizerConfig) {
+  /**
+   * `scales` multiplies the learning rate of the variables it names (by `NamedVariable.name`;
+   * default 1 for the rest): fine-tuning a pretrained encoder at a tenth of the new layers' rate,
+   * say. A name that is not among `variables`, or a factor that is not a finite number > 0, is an error.
+   */
+  constructor(variables: readonly NamedVariable[], config: OptimizerConfig, scales: ReadonlyMap<string, number> = new Map()) {
     if (!(optimizerNames as readonly string[]).includes(config.name)) {
       throw new Error(`optimizer must be one of ${optimizerNames.join('|')}, got "${String(config.name)}"`);
     }
@@ -100,9 +105,15 @@ export class Optimizer {
     this.config = full;
     this.rate = full.learningRate;
     const names = slotNames(full);
+    const known = new Set(variables.map((v) => v.name));
+    for (const [name, factor] of scales) {
+      if (!known.has(name)) throw new Error(`a learning-rate scale names "${name}", which is not one of the variables being trained`);
+      if (typeof factor !== 'number' || !(factor > 0) || !Number.isFinite(factor)) throw new Error(`the learning-rate scale of "${name}" must be a finite number > 0, got ${String(factor)}`);
+    }
     this.slots = variables.map(({ name, variable }) => ({
       name,
       variable,
+      scale: scales.get(name) ?? 1,
       state: Object.fromEntries(names.map((slot) => [slot, slotLike(variable, slot === 'accumulator' ? full.initialAccumulatorValue : 0)])),
     }));
   }
@@ -125,17 +136,19 @@ export class Optimizer {
   apply(grads: tf.NamedTensorMap): void {
     this.step += 1;
     const { name, beta1, beta2, epsilon, momentum } = this.config;
-    const learningRate = this.rate;
+    const baseRate = this.rate;
     // Bias corrections are computed on the host from the exact step count, so a restored step
     // gives the same numbers as an uninterrupted run.
-    const adamRate = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
+    const adamBase = (baseRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
     // The native backend has Adam as one kernel: one pass and three outputs per variable instead
     // of about a dozen kernels, each allocating its result.
     const fusedAdam = name === 'adam' && tf.getKernel(adamKernelName, tf.getBackend()) !== undefined;
     tf.tidy(() => {
-      for (const { variable, state } of this.slots) {
+      for (const { variable, state, scale } of this.slots) {
         const g = grads[variable.name];
         if (g === undefined) continue;
+        const learningRate = baseRate * scale;
+        const adamRate = adamBase * scale;
         if (name === 'adam' && fusedAdam) {
           const inputs = { variable, m: state.m, v: state.v, gradient: g };
           const [w, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate: adamRate, beta1, beta2, epsilon }) as tf.Tensor[];

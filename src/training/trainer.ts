@@ -387,7 +387,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
     name: options.optimizer ?? 'adam',
     learningRate: options.learningRate ?? 1e-3,
     momentum: options.momentum,
-  });
+  }, model.learningRateScales);
   try {
     const context = new LoopContext(model, optimizer, settings);
     const run = await runLoop(context, callbacks, options.toBatch ?? defaultToBatch);

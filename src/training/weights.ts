@@ -73,3 +73,22 @@ export async function saveWeights(model: TrainableModel, dir: string): Promise<v
 export function loadWeights(model: TrainableModel, dir: string): void {
   assignFromCheckpoint(loadCheckpoint(dir), model, 'weights/');
 }
+
+/**
+ * Copies every variable of `from` (weights and state) into `to`, a model of the same kind and
+ * config (e.g. a second autoencoder built with the same settings, to fine-tune one copy and keep
+ * the other); a different kind, config or variable list is an error naming it.
+ */
+export function copyWeights(from: TrainableModel, to: TrainableModel): void {
+  if (from.name !== to.name || stableJson(from.config) !== stableJson(to.config)) {
+    throw new Error(`copyWeights: ${from.name} ${stableJson(from.config)} and ${to.name} ${stableJson(to.config)} differ in kind or config`);
+  }
+  const source = new Map(savedVariables(from).map((v) => [v.name, v.variable]));
+  const target = savedVariables(to);
+  if (target.length !== source.size || target.some((v) => source.get(v.name)?.shape.join(',') !== v.variable.shape.join(','))) {
+    throw new Error('copyWeights: the two models do not have the same variables (names and shapes)');
+  }
+  tf.tidy(() => {
+    for (const { name, variable } of target) variable.assign(source.get(name)!);
+  });
+}

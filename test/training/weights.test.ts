@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { DenseAutoencoder } from '../../src/models/dense-autoencoder';
 import { MlpClassifier } from '../../src/models/mlp-classifier';
-import { loadWeights, saveWeights } from '../../src/training/weights';
+import { copyWeights, loadWeights, saveWeights } from '../../src/training/weights';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replearn-weights-'));
 before(async () => {
@@ -35,5 +35,19 @@ describe('saveWeights and loadWeights', () => {
     assert.throws(() => loadWeights(ae, path.join(dir, 'nothing')), /no checkpoint at .*nothing/);
     ae.dispose();
     mlp.dispose();
+  });
+});
+
+describe('copyWeights', () => {
+  it('copies every variable into a model of the same kind and config, and refuses another config', () => {
+    const a = new DenseAutoencoder({ inputDim: 10, hiddenSizes: [6], latentDim: 2, seed: 1 });
+    const b = new DenseAutoencoder({ inputDim: 10, hiddenSizes: [6], latentDim: 2, seed: 1 });
+    tf.tidy(() => a.namedVariables.forEach((v, i) => v.variable.assign(tf.fill(v.variable.shape, i + 0.5))));
+    copyWeights(a, b);
+    assert.deepEqual(b.namedVariables.map((v) => Array.from(v.variable.dataSync())), a.namedVariables.map((v) => Array.from(v.variable.dataSync())));
+    tf.tidy(() => a.namedVariables[0].variable.assign(tf.zeros(a.namedVariables[0].variable.shape)));
+    assert.equal(b.namedVariables[0].variable.dataSync()[0], 0.5, 'a copy, not a shared variable');
+    const other = new DenseAutoencoder({ inputDim: 10, hiddenSizes: [5], latentDim: 2, seed: 1 });
+    assert.throws(() => copyWeights(a, other), /copyWeights: dense-autoencoder .* differ in kind or config/);
   });
 });
