@@ -114,7 +114,7 @@ export type { KMeansOptions, KMeansResult } from './latent/kmeans';
 export { adjustedRandIndex, classCentroidDistances, classMeans, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';
-export { auroc, averagePrecision, confusionMatrix, precisionRecallCurve, ratesAt, rmse, rocCurve } from './evaluation/classification-metrics';
+export { auroc, averagePrecision, confusionMatrix, precisionRecallCurve, ratesAt, rmse, rocCurve, thresholdAtFpr } from './evaluation/classification-metrics';
 export type { PrecisionRecallCurve, RocCurve, ThresholdRates } from './evaluation/classification-metrics';
 export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, reconstructionMse, topResponsePurity } from './evaluation/metrics';
 export { dotCopyShare, singleDotImages } from './evaluation/copy-test';

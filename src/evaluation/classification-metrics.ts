@@ -69,6 +69,20 @@ export function ratesAt(scores: ArrayLike<number>, labels: ArrayLike<number>, th
   return { threshold, truePositives: tp, falsePositives: fp, trueNegatives: tn, falseNegatives: fn, tpr: tp / positives, fpr: fp / negatives, precision: tp + fp === 0 ? 1 : tp / (tp + fp), accuracy: (tp + tn) / scores.length };
 }
 
+/**
+ * The threshold that finds the most positives while flagging at most a `maxFpr` share of the
+ * negatives: the lowest threshold on the ROC curve whose false-positive rate is at most `maxFpr`
+ * (`+Infinity`, calling nothing positive, when even the highest score's does not qualify). Choose it
+ * on validation data, then report `ratesAt` that threshold on test data.
+ */
+export function thresholdAtFpr(scores: ArrayLike<number>, labels: ArrayLike<number>, maxFpr: number): ThresholdRates {
+  if (typeof maxFpr !== 'number' || !(maxFpr >= 0 && maxFpr <= 1)) throw new Error(`thresholdAtFpr: maxFpr must be a number in [0, 1], got ${String(maxFpr)}`);
+  const { fpr, thresholds } = rocCurve(scores, labels);
+  let chosen = 0;
+  for (let p = 0; p < fpr.length && fpr[p] <= maxFpr; p++) chosen = p;
+  return ratesAt(scores, labels, thresholds[chosen]);
+}
+
 /** Examples sorted by decreasing score, with the indices where each run of equal scores ends. */
 function byDecreasingScore(scores: ArrayLike<number>): { order: number[]; ends: number[] } {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);

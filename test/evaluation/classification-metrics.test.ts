@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random';
-import { auroc, averagePrecision, confusionMatrix, precisionRecallCurve, ratesAt, rmse, rocCurve } from '../../src/evaluation/classification-metrics';
+import { auroc, averagePrecision, confusionMatrix, precisionRecallCurve, ratesAt, rmse, rocCurve, thresholdAtFpr } from '../../src/evaluation/classification-metrics';
 
 // A fixed set with tied scores. The scikit-learn 1.9.1 values below came from (its venv's python):
 //   from sklearn.metrics import roc_auc_score, average_precision_score, roc_curve, precision_recall_curve, confusion_matrix
@@ -97,5 +97,33 @@ describe('classification metrics on cases whose answer is known', () => {
     assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), /class 3 outside 0..2/);
     assert.throws(() => rmse([], []), /no values/);
     assert.throws(() => rmse([1], [1, 2]), /1 predictions for 2 values/);
+  });
+});
+
+describe('thresholdAtFpr', () => {
+  it('finds the threshold of highest TPR with FPR at most the budget, as a brute-force search over every score does', () => {
+    // Negatives at 0.1, 0.4, 0.35, 0.8 and positives at 0.3, 0.5, 0.9, 0.7 (a tie-free hand case).
+    const scores = [0.1, 0.4, 0.35, 0.8, 0.3, 0.5, 0.9, 0.7];
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1];
+    const none = thresholdAtFpr(scores, labels, 0);
+    assert.deepEqual([none.threshold, none.tpr, none.fpr], [0.9, 0.25, 0], 'no false alarm allowed: only the top positive, above the negative at 0.8');
+    const quarter = thresholdAtFpr(scores, labels, 0.25);
+    assert.deepEqual([quarter.threshold, quarter.tpr, quarter.fpr], [0.5, 0.75, 0.25]);
+    const all = thresholdAtFpr(scores, labels, 1);
+    assert.deepEqual([all.threshold, all.tpr, all.fpr], [0.1, 1, 1]);
+    const top = thresholdAtFpr([0.9, 0.1], [0, 1], 0);
+    assert.deepEqual([top.threshold, top.tpr, top.fpr], [Infinity, 0, 0], 'the best-scored example is a negative: nothing can be flagged');
+    let seed = 5;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 20; trial++) {
+      const s = Array.from({ length: 40 }, () => Math.round(next() * 20) / 20);
+      const l = s.map((v, i) => (i < 2 ? i : next() < v ? 1 : 0));
+      for (const budget of [0, 0.05, 0.2, 0.5]) {
+        const got = thresholdAtFpr(s, l, budget);
+        const best = Math.max(...[Infinity, ...s].map((t) => ratesAt(s, l, t)).filter((r) => r.fpr <= budget).map((r) => r.tpr));
+        assert.ok(got.fpr <= budget && got.tpr === best, `trial ${trial}, budget ${budget}: tpr ${got.tpr} fpr ${got.fpr}, best ${best}`);
+      }
+    }
+    assert.throws(() => thresholdAtFpr(scores, labels, 1.5), /maxFpr must be a number in \[0, 1\], got 1.5/);
   });
 });
