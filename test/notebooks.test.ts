@@ -192,6 +192,28 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(maps.slice(1).every((f) => f.data.every((t) => t.text === undefined)), 'the digits drawn in the first figure only, to keep the notebook small');
     assert.equal(progressLines(name).length, 26, 'training (3 models and 3 sizes) and every t-SNE and UMAP run shows progress');
   });
+
+  it('09 shows representations against labels, the lecture-style binary runs with their ROC curves, thresholds for a budget, frozen against fine-tuned against scratch, and the memory table', () => {
+    const name = '09-downstream';
+    const data = displays(name);
+    const tables = data.map((d) => joined(d['text/plain']));
+    assert.match(printed(name), /four encoders trained on \d+ unlabelled digits for \d+ epochs/);
+    assert.ok(tables.some((t) => /^representation\s+numbers\s+100 labels\s+100: lowest-highest\s+1000 labels/m.test(t) && /^untrained encoder\s+32\s/m.test(t) && /^sparse\s+1000\s/m.test(t)), 'the accuracy-against-labels table, seven representations');
+    assert.ok(tables.some((t) => /^4 against 9, autoencoder code \(32\)\s+\d+\s+0\.\d+/m.test(t) && /^sine against chirp/m.test(t) && /TPR\s+FPR\s+AUROC/.test(t) && /Dense relu 10, Dropout 0\.2 10, Dense relu 3, Dropout 0\.2 3, Dense linear 1/.test(t)), 'the lecture-style binary table with the AE_classifier\'s layers');
+    assert.ok(tables.some((t) => /^FPR budget\s+threshold\s+validation TPR/m.test(t) && /^0\.05\s/m.test(t)), 'the threshold table');
+    assert.ok(tables.some((t) => /^labels\s+label sets\s+frozen\s+fine-tuned\s+from scratch/m.test(t)), 'the transfer table');
+    assert.ok(tables.some((t) => /^autoencoder code, 8 bits per number\s+32\s/m.test(t) && /^raw pixels, 8 bits each\s+784\s/m.test(t)), 'the memory table');
+    const figures = data.filter((d) => 'application/vnd.plotly.v1+json' in d).map((d) => d['application/vnd.plotly.v1+json'] as { data: { name: string; x: number[]; y: number[] }[]; layout: { title: { text: string } } });
+    assert.equal(figures.length, 2, 'accuracy against labels, the ROC curves');
+    const roc = figures[1];
+    assert.match(roc.layout.title.text, /^ROC curves/);
+    assert.equal(roc.data.length, 4, 'three tasks and the diagonal');
+    for (const trace of roc.data.slice(0, 3)) {
+      assert.match(trace.name, /AUROC 0\.\d{3}$/);
+      assert.deepEqual([trace.x[0], trace.y[0], trace.x[trace.x.length - 1], trace.y[trace.y.length - 1]], [0, 0, 1, 1], `${trace.name}: from (0, 0) to (1, 1)`);
+    }
+    assert.equal(progressLines(name).length, 11, 'training shows progress: the four encoders, the signal autoencoder, and the three networks of each transfer row (on its first label set)');
+  });
 });
 
 describe('the runner reports a failing cell', () => {

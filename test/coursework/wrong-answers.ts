@@ -195,4 +195,43 @@ for (let t = 1; t < k; t++) {
 }
 return chosen;`,
   },
+  '09-downstream': {
+    // One point per example instead of per distinct score: tied scores are split in sort order, so a
+    // positive tied with a negative counts as ranked above or below it instead of half.
+    'ex-roc': `const positives = labels.filter((l) => l === 1).length;
+const negatives = labels.length - positives;
+const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
+const fpr = [0];
+const tpr = [0];
+let truePositives = 0;
+let falsePositives = 0;
+for (const i of order) {
+  if (labels[i] === 1) truePositives++;
+  else falsePositives++;
+  fpr.push(falsePositives / negatives);
+  tpr.push(truePositives / positives);
+}
+let area = 0;
+for (let p = 1; p < fpr.length; p++) area += ((fpr[p] - fpr[p - 1]) * (tpr[p] + tpr[p - 1])) / 2;
+return { fpr, tpr, area };`,
+    // The false-positive rate taken over all examples instead of over the negatives: the budget is
+    // overspent by the share of positives.
+    'ex-threshold': `const candidates = [...new Set(scores)].sort((a, b) => b - a);
+let chosen = Infinity;
+for (const t of candidates) {
+  const flaggedNegatives = scores.filter((s, i) => s >= t && labels[i] === 0).length;
+  if (flaggedNegatives / scores.length > maxFpr) break;
+  chosen = t;
+}
+return chosen;`,
+    // tf.variableGrads without a variable list differentiates every trainable variable, the encoder's
+    // too, and the loop then updates them all: nothing is frozen.
+    'ex-freeze': `const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(labels, head.apply(encoder.apply(x))));
+tf.tidy(() => {
+  for (const v of [...encoder.variables, ...head.variables].map((n) => n.variable)) v.assign(v.sub(grads[v.name].mul(learningRate)));
+});
+const before = value.dataSync()[0];
+tf.dispose([value, ...Object.values(grads)]);
+return before;`,
+  },
 };
