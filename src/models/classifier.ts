@@ -80,10 +80,7 @@ export class ClassifierModel extends NetworkModel {
       throw new Error(`${this.name}.computeLoss: ${labels.shape[0]} labels for ${batch.x.shape[0]} examples`);
     }
     return tf.tidy(() => {
-      // The one-hot of a label outside 0..classCount-1 is all zeros, which would add a loss of 0:
-      // such a batch gets a NaN loss instead, checked on the device without a read-back.
-      const inRange = tf.logicalAnd(labels.greaterEqual(0), labels.less(this.classes)).all();
-      const crossEntropy = tf.where(inRange, softmaxCrossEntropy(labels, this.logits(batch.x, { training: options.training === true })), tf.scalar(Number.NaN)) as tf.Scalar;
+      const crossEntropy = nanUnlessLabelsIn(labels, this.classes, softmaxCrossEntropy(labels, this.logits(batch.x, { training: options.training === true })));
       return { total: crossEntropy, crossEntropy: crossEntropy.clone() };
     });
   }
@@ -92,4 +89,16 @@ export class ClassifierModel extends NetworkModel {
   summary(): LayerSummary[] {
     return [...this.body.summary(), ...this.head.summary()];
   }
+}
+
+/**
+ * `loss`, or NaN when a label lies outside `0..classCount-1`: the one-hot of such a label is all
+ * zeros, which would add a loss of 0, so the batch gets a NaN loss instead, checked on the device
+ * without a read-back (`train` refuses such labels before training; this guards hand-written loops).
+ */
+export function nanUnlessLabelsIn(labels: tf.Tensor1D, classCount: number, loss: tf.Scalar): tf.Scalar {
+  return tf.tidy(() => {
+    const inRange = tf.logicalAnd(labels.greaterEqual(0), labels.less(classCount)).all();
+    return tf.where(inRange, loss, tf.scalar(Number.NaN)) as tf.Scalar;
+  });
 }

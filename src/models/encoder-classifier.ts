@@ -7,6 +7,7 @@ import type { ApplyOptions, Network } from '../nn/network';
 import { ParameterScope } from '../nn/params';
 import type { LayerSummary } from '../nn/summary';
 import type { LossOptions, LossTerms, TrainBatch } from './model';
+import { nanUnlessLabelsIn } from './classifier';
 import { NetworkModel } from './model';
 
 /** How the encoder of an `EncoderClassifier` trains. */
@@ -44,8 +45,8 @@ export interface EncoderClassifierConfig {
  * Linear(latent/9, 1) as one logit. The encoder is frozen (not trained, not checkpointed) or
  * fine-tuned at a lower learning rate; either way it is not freed, as it belongs to the model it
  * came from, and fine-tuning changes that model's encoder in place (`copyWeights` first to keep
- * the pretrained weights in a second model). A pass-
- * through encoder (`identityEncoder`) makes it a classifier on the raw input.
+ * the pretrained weights in a second model). A pass-through encoder (`identityEncoder`) makes it
+ * a classifier on the raw input.
  */
 export class EncoderClassifier extends NetworkModel {
   readonly name = 'encoder-classifier';
@@ -126,9 +127,8 @@ export class EncoderClassifier extends NetworkModel {
     const seed = training ? this.noiseSeed(this.seed, options) : undefined;
     return tf.tidy(() => {
       const logits = this.logits(batch.x, { training, seed });
-      const inRange = tf.logicalAnd(labels.greaterEqual(0), labels.less(this.classCount)).all();
       const loss = this.binary ? binaryCrossEntropyWithLogits(labels.cast('float32').reshape([-1, 1]) as tf.Tensor2D, logits) : softmaxCrossEntropy(labels, logits);
-      const crossEntropy = tf.where(inRange, loss, tf.scalar(Number.NaN)) as tf.Scalar;
+      const crossEntropy = nanUnlessLabelsIn(labels, this.classCount, loss);
       return { total: crossEntropy, crossEntropy: crossEntropy.clone() };
     });
   }
@@ -150,7 +150,7 @@ export function identityEncoder(inputDim: number): DenseStack {
 }
 
 /** The mean of a Gaussian encoder q(z|x) (a VAE's) as a network of its own: the deterministic code used downstream. */
-export function meanEncoder(encoder: Network<tf.Tensor, Gaussian> & { readonly latentDim?: number }): Network<tf.Tensor, tf.Tensor2D> {
+export function meanEncoder(encoder: Network<tf.Tensor, Gaussian>): Network<tf.Tensor, tf.Tensor2D> {
   return {
     name: encoder.name,
     variables: encoder.variables,
