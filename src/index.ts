@@ -120,6 +120,7 @@ export { accuracy, nearestCentroidAccuracy, predictClasses, reconstructionBce, r
 export { dotCopyShare, singleDotImages } from './evaluation/copy-test';
 export type { DotImages } from './evaluation/copy-test';
 export { estimateLogLikelihood, logMeanExp, meanWithError } from './evaluation/likelihood';
+export { nearestDistances, negativeElbos, quantile, reconstructionErrors } from './evaluation/anomaly';
 export { bernoulliDraw, binarize, uniformNoise } from './data/binarize';
 export type { LikelihoodModel, LikelihoodOptions, LikelihoodReport, MeanWithError } from './evaluation/likelihood';
 export { Pca } from './latent/pca';

@@ -193,7 +193,7 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.equal(progressLines(name).length, 26, 'training (3 models and 3 sizes) and every t-SNE and UMAP run shows progress');
   });
 
-  it('09 shows representations against labels, the lecture-style binary runs with their ROC curves, thresholds for a budget, frozen against fine-tuned against scratch, and the memory table', () => {
+  it('09 shows representations against labels, the lecture-style binary runs with their ROC curves, thresholds for a budget, frozen against fine-tuned against scratch, the memory table, and one-class anomaly detection', () => {
     const name = '09-downstream';
     const data = displays(name);
     const tables = data.map((d) => joined(d['text/plain']));
@@ -203,6 +203,15 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.ok(tables.some((t) => /^FPR budget\s+threshold\s+validation TPR/m.test(t) && /^0\.05\s/m.test(t)), 'the threshold table');
     assert.ok(tables.some((t) => /^labels\s+label sets\s+frozen\s+fine-tuned\s+from scratch/m.test(t)), 'the transfer table');
     assert.ok(tables.some((t) => /^autoencoder code, 8 bits per number\s+32\s/m.test(t) && /^raw pixels, 8 bits each\s+784\s/m.test(t)), 'the memory table');
+    const aurocTable = tables.find((t) => /^score\s+normal 0\s+normal 1\s/m.test(t));
+    assert.ok(aurocTable !== undefined, 'the anomaly AUROC table, one column per normal digit');
+    for (const row of ['autoencoder', 'PCA', 'VAE', 'nearest code', 'nearest training digit \\(pixels\\)', 'untrained autoencoder', 'published: one-class Deep SVDD']) {
+      assert.match(aurocTable, new RegExp(`^${row}\\s+[01](\\.\\d+)?\\s`, 'm'), `AUROC row ${row}`);
+    }
+    assert.ok(tables.some((t) => /^normal digit\s+validation digits\s+threshold\s+test FPR\s+test recall \(TPR\)\s+test precision/m.test(t)), 'the anomaly threshold table');
+    assert.equal((printed(name).match(/^normal digit \d \(AUROC \d\.\d{3}\): the \d+ least anomalous test digits are/gm) ?? []).length, 2, 'the easiest and the hardest normal digit, named with their test digits');
+    const grids = data.filter((d) => 'image/png' in d && /lowest \("least"\) and highest \("most"\) reconstruction error/.test(String(d['text/plain'])));
+    assert.equal(grids.length, 1, 'the grid of the least and most anomalous digits');
     const figures = data.filter((d) => 'application/vnd.plotly.v1+json' in d).map((d) => d['application/vnd.plotly.v1+json'] as { data: { name: string; x: number[]; y: number[] }[]; layout: { title: { text: string } } });
     assert.equal(figures.length, 2, 'accuracy against labels, the ROC curves');
     const roc = figures[1];
@@ -212,7 +221,8 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
       assert.match(trace.name, /AUROC 0\.\d{3}$/);
       assert.deepEqual([trace.x[0], trace.y[0], trace.x[trace.x.length - 1], trace.y[trace.y.length - 1]], [0, 0, 1, 1], `${trace.name}: from (0, 0) to (1, 1)`);
     }
-    assert.equal(progressLines(name).length, 11, 'training shows progress: the four encoders, the signal autoencoder, and the three networks of each transfer row (on its first label set)');
+    assert.equal(progressLines(name).length, 12, 'training shows progress: the four encoders, the signal autoencoder, the three networks of each transfer row (on its first label set), and the one-class models');
+    assert.ok(progressLines(name).some((line) => /^one-class models: 10 normal digits/.test(line)), 'the one-class line');
   });
 });
 
