@@ -12,8 +12,20 @@ import { nearestNeighbours } from '../latent/knn';
  * the score ranks anomalies above normal examples.
  */
 
-function checkDataset(dataset: Dataset, what: string): void {
+/**
+ * One value per example of `dataset`: `perBatch` maps each batch `[size, ...featureShape]` to a
+ * `[size]` tensor, read back batch by batch (`what` names the caller in errors).
+ */
+async function perExample(what: string, dataset: Dataset, batchSize: number, perBatch: (x: tf.Tensor, batchIndex: number) => tf.Tensor): Promise<Float64Array> {
   if (dataset.count === 0) throw new Error(`${what}: the dataset is empty`);
+  checkPositiveInt(batchSize, 'batchSize');
+  const out = new Float64Array(dataset.count);
+  for (const hb of batches(dataset, { batchSize, shuffle: false })) {
+    const values = tf.tidy(() => perBatch(tf.tensor(hb.x, [hb.size, ...dataset.featureShape]), hb.index));
+    out.set(await values.data(), hb.index * batchSize);
+    values.dispose();
+  }
+  return out;
 }
 
 /**
@@ -22,19 +34,7 @@ function checkDataset(dataset: Dataset, what: string): void {
  * `reconstructionMse`.
  */
 export async function reconstructionErrors(model: { reconstruct(x: tf.Tensor): tf.Tensor }, dataset: Dataset, options: { batchSize?: number } = {}): Promise<Float64Array> {
-  checkDataset(dataset, 'reconstructionErrors');
-  const batchSize = checkPositiveInt(options.batchSize ?? 1024, 'batchSize');
-  const perExample = dataset.x.length / dataset.count;
-  const out = new Float64Array(dataset.count);
-  for (const hb of batches(dataset, { batchSize, shuffle: false })) {
-    const e = tf.tidy(() => {
-      const x = tf.tensor(hb.x, [hb.size, ...dataset.featureShape]);
-      return tf.squaredDifference(x, model.reconstruct(x)).reshape([hb.size, perExample]).mean(1);
-    });
-    out.set(await e.data(), hb.index * batchSize);
-    e.dispose();
-  }
-  return out;
+  return perExample('reconstructionErrors', dataset, options.batchSize ?? 1024, (x) => tf.squaredDifference(x, model.reconstruct(x)).reshape([x.shape[0], -1]).mean(1));
 }
 
 /**
@@ -48,23 +48,12 @@ export async function negativeElbos(
   dataset: Dataset,
   options: { seed: number; samples?: number; batchSize?: number },
 ): Promise<Float64Array> {
-  checkDataset(dataset, 'negativeElbos');
   const samples = checkPositiveInt(options.samples ?? 1, 'samples');
-  const batchSize = checkPositiveInt(options.batchSize ?? 1024, 'batchSize');
-  const out = new Float64Array(dataset.count);
-  for (const hb of batches(dataset, { batchSize, shuffle: false })) {
-    const sum = tf.tidy(() => {
-      const x = tf.tensor(hb.x, [hb.size, ...dataset.featureShape]);
-      let total: tf.Tensor1D = tf.zeros([hb.size]);
-      for (let s = 0; s < samples; s++) total = total.add(model.elbo(x, mixSeed(options.seed, hb.index, s)));
-      return total;
-    });
-    const values = await sum.data();
-    sum.dispose();
-    const offset = hb.index * batchSize;
-    for (let i = 0; i < hb.size; i++) out[offset + i] = -values[i] / samples;
-  }
-  return out;
+  return perExample('negativeElbos', dataset, options.batchSize ?? 1024, (x, batchIndex) => {
+    let total: tf.Tensor = tf.zeros([x.shape[0]]);
+    for (let s = 0; s < samples; s++) total = total.add(model.elbo(x, mixSeed(options.seed, batchIndex, s)));
+    return total.div(-samples);
+  });
 }
 
 /**
