@@ -110,7 +110,7 @@ export { umap, umapNeighbourRows } from './latent/umap';
 export { barnesHutGradient, exactGradient, perplexityAffinities, symmetrize, tsne } from './latent/tsne';
 export type { ConditionalAffinities, GradientOptions, SparseAffinities, TsneGradient, TsneOptions, TsneResult } from './latent/tsne';
 export type { UmapOptions, UmapResult } from './latent/umap';
-export type { KMeansOptions, KMeansResult } from './latent/kmeans';
+export type { KMeansEngine, KMeansOptions, KMeansResult } from './latent/kmeans';
 export { adjustedRandIndex, classCentroidDistances, classMeans, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from './evaluation/embedding-metrics';
 export type { NeighbourOptions, Neighbours } from './latent/knn';
 export type { Embedder, Embedding } from './latent/embed';

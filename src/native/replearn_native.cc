@@ -28,6 +28,14 @@
 #include <omp.h>
 #endif
 
+// LAPACK's symmetric eigensolver (MRRR), which OpenBLAS builds normally include. Weak, so that an
+// OpenBLAS built without LAPACK still links and loads: symmetricEigen then reports false. The
+// three trailing lengths are gfortran's hidden lengths of the character arguments.
+extern "C" void dsyevr_(const char* jobz, const char* range, const char* uplo, const int* n, double* a, const int* lda, const double* vl, const double* vu,
+                        const int* il, const int* iu, const double* abstol, int* m, double* w, double* z, const int* ldz, int* isuppz, double* work,
+                        const int* lwork, int* iwork, const int* liwork, int* info, size_t jobzLength, size_t rangeLength, size_t uploLength)
+    __attribute__((weak));
+
 namespace {
 
 // Workspace cap for im2col columns, in floats (16 MiB).
@@ -730,6 +738,75 @@ napi_value Describe(napi_env env, napi_callback_info) {
   return result;
 }
 
+// A Float64Array argument's data and length, or an error naming it.
+double* Float64Argument(napi_env env, napi_value value, const char* what, size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t byteOffset = 0;
+  if (!isTyped || napi_get_typedarray_info(env, value, &type, length, &data, &buffer, &byteOffset) != napi_ok || type != napi_float64_array) {
+    throw JsError(std::string(what) + " must be a Float64Array");
+  }
+  return static_cast<double*>(data);
+}
+
+// symmetricEigen(matrix, n, count, values, vectors): the `count` largest eigenvalues of the symmetric
+// n x n `matrix` (Float64Array, read only), largest first, into `values`, and their unit
+// eigenvectors as the rows of `vectors` (count x n). Returns false, touching nothing, when OpenBLAS
+// has no LAPACK.
+napi_value SymmetricEigen(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  napi_value thrown = Guard(env, "symmetricEigen", [&] {
+    size_t argc = 5;
+    napi_value argv[5];
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5) throw JsError("expected 5 arguments (matrix, n, count, values, vectors)");
+    int32_t n = 0, count = 0;
+    if (napi_get_value_int32(env, argv[1], &n) != napi_ok || n < 1) throw JsError("n must be a positive integer");
+    if (napi_get_value_int32(env, argv[2], &count) != napi_ok || count < 1 || count > n) throw JsError("count must be an integer in 1..n");
+    size_t matrixLength = 0, valuesLength = 0, vectorsLength = 0;
+    const double* matrix = Float64Argument(env, argv[0], "matrix", &matrixLength);
+    double* values = Float64Argument(env, argv[3], "values", &valuesLength);
+    double* vectors = Float64Argument(env, argv[4], "vectors", &vectorsLength);
+    if (matrixLength != (size_t)n * n) throw JsError("matrix must hold n * n values");
+    if (valuesLength < (size_t)count || vectorsLength < (size_t)count * n) throw JsError("values and vectors must hold count and count * n values");
+    if (dsyevr_ == nullptr) {
+      napi_get_boolean(env, false, &result);
+      return;
+    }
+    if (blasThreads != maxThreads) {
+      openblas_set_num_threads(maxThreads);
+      blasThreads = maxThreads;
+    }
+    // Symmetric, so row-major is column-major; LAPACK overwrites its copy.
+    std::vector<double> a(matrix, matrix + (size_t)n * n);
+    const int il = n - count + 1, iu = n;
+    const double vl = 0, vu = 0, abstol = 0;
+    int found = 0, info = 0, lwork = -1, liwork = -1, iworkSize = 0;
+    double workSize = 0;
+    std::vector<double> w(n), z((size_t)n * count);
+    std::vector<int> isuppz(2 * (size_t)count);
+    dsyevr_("V", "I", "U", &n, a.data(), &n, &vl, &vu, &il, &iu, &abstol, &found, w.data(), z.data(), &n, isuppz.data(), &workSize, &lwork, &iworkSize, &liwork,
+            &info, 1, 1, 1);
+    if (info != 0) throw JsError("dsyevr's workspace query failed (info " + std::to_string(info) + ")");
+    lwork = (int)workSize;
+    liwork = iworkSize;
+    std::vector<double> work(lwork);
+    std::vector<int> iwork(liwork);
+    dsyevr_("V", "I", "U", &n, a.data(), &n, &vl, &vu, &il, &iu, &abstol, &found, w.data(), z.data(), &n, isuppz.data(), work.data(), &lwork, iwork.data(),
+            &liwork, &info, 1, 1, 1);
+    if (info != 0 || found != count) throw JsError("dsyevr failed (info " + std::to_string(info) + ", " + std::to_string(found) + " of " + std::to_string(count) + " eigenvalues)");
+    // LAPACK gives them smallest first, each eigenvector a column (n contiguous values).
+    for (int j = 0; j < count; j++) {
+      values[j] = w[count - 1 - j];
+      std::memcpy(vectors + (size_t)j * n, z.data() + (size_t)(count - 1 - j) * n, sizeof(double) * n);
+    }
+    napi_get_boolean(env, true, &result);
+  });
+  return result != nullptr ? result : thrown;
+}
+
 // A kernel entry point and its signature.
 struct Entry {
   const char* name;
@@ -772,7 +849,7 @@ napi_value Signatures(napi_env env, napi_callback_info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  std::vector<std::pair<const char*, napi_callback>> functions = {{"threads", Threads}, {"describe", Describe}, {"signatures", Signatures}};
+  std::vector<std::pair<const char*, napi_callback>> functions = {{"threads", Threads}, {"describe", Describe}, {"signatures", Signatures}, {"symmetricEigen", SymmetricEigen}};
   for (const Entry& e : kEntries) functions.emplace_back(e.name, e.fn);
   for (const auto& [name, fn] : functions) {
     napi_value value;

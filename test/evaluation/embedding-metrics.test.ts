@@ -5,7 +5,7 @@ import { Random } from '../../src/core/random';
 import type { Embedding } from '../../src/latent/embed';
 import { adjustedRandIndex, classCentroidDistances, classMeans, continuity, knnAccuracy, normalizedMutualInfo, silhouetteScore, trustworthiness, vMeasure } from '../../src/evaluation/embedding-metrics';
 import { sliceEmbedding } from '../../src/latent/embed';
-import { kMeans } from '../../src/latent/kmeans';
+import { kMeans, type KMeansEngine } from '../../src/latent/kmeans';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -133,6 +133,7 @@ describe('embedding metrics on cases whose answer is known', () => {
     const result = kMeans(embedding(rows), 4, { seed: 2 });
     assert.equal(adjustedRandIndex(truth, Array.from(result.assignments)), 1);
     assert.throws(() => kMeans(embedding(rows.slice(0, 3)), 4, { seed: 1 }), /k = 4 is more than the 3 points/);
+    assert.throws(() => kMeans(embedding(rows), 4, { seed: 1, engine: 'fast' as KMeansEngine }), /engine must be auto\|bounds\|native, got "fast"/);
   });
 
   it('k-means stops at a fixed point of Lloyd\'s step: every point at its nearest centroid, every centroid its points\' mean', () => {

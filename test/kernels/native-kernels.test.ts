@@ -9,6 +9,10 @@ import { loadNativeAddon, nativeAddonPath, nativeThreads, openblasCoreType, requ
 import { registerNativeBackend } from '../../src/kernels/native/register';
 import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type NativeAddon } from '../../src/kernels/native/signatures';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
+import { Random } from '../../src/core/random';
+import { kMeans } from '../../src/latent/kmeans';
+import { Pca } from '../../src/latent/pca';
+import { symmetricEigen } from '../../src/latent/symmetric-eigen';
 import { Optimizer } from '../../src/training/optimizer';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
@@ -358,3 +362,80 @@ describe('training gradients of every notebook model: native against cpu', { ski
   for (const m of notebookModels) it(m.name, () => assertGradientsMatchCpu('native', m));
 });
 
+
+describe('the addon outside TF.js: LAPACK for PCA, products for k-means', { skip }, () => {
+  /** A symmetric positive semi-definite d x d matrix B^T B, B random `rows x d`, with a spread spectrum. */
+  function covarianceLike(d: number, rows: number, seed: number): Float64Array {
+    const random = new Random(seed);
+    const b = Float64Array.from({ length: rows * d }, (_, i) => random.normal() * (3 / (1 + (i % d))));
+    const c = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let r = 0; r < rows; r++) c[i * d + j] += b[r * d + i] * b[r * d + j];
+    return c;
+  }
+
+  it('symmetricEigen (dsyevr) gives the largest eigenpairs the JavaScript eigensolver gives', () => {
+    const d = 60;
+    const count = 7;
+    const matrix = covarianceLike(d, 200, 11);
+    const before = Float64Array.from(matrix);
+    const values = new Float64Array(count);
+    const vectors = new Float64Array(count * d);
+    assert.equal(addon!.symmetricEigen(matrix, d, count, values, vectors), true, 'this OpenBLAS has LAPACK');
+    assert.deepEqual(matrix, before, 'the matrix is only read');
+    const reference = symmetricEigen(matrix, d);
+    for (let i = 0; i < count; i++) {
+      assert.ok(Math.abs(values[i] - reference.values[i]) <= 1e-10 * reference.values[0], `value ${i}: ${values[i]} against ${reference.values[i]}`);
+      let dotted = 0;
+      for (let j = 0; j < d; j++) dotted += vectors[i * d + j] * reference.vectors[i * d + j];
+      assert.ok(Math.abs(Math.abs(dotted) - 1) < 1e-9, `vector ${i}: |cos| = ${Math.abs(dotted)}`);
+    }
+    assert.throws(() => addon!.symmetricEigen(matrix, d, d + 1, values, vectors), /replearn native symmetricEigen: count must be an integer in 1\.\.n/);
+    assert.throws(() => addon!.symmetricEigen(matrix, d + 1, 2, values, vectors), /matrix must hold n \* n values/);
+    assert.throws(() => addon!.symmetricEigen(matrix, d, 2, new Float64Array(1), vectors), /values and vectors must hold count and count \* n values/);
+    assert.throws(() => addon!.symmetricEigen(Float32Array.from(matrix) as unknown as Float64Array, d, 2, values, vectors), /matrix must be a Float64Array/);
+  });
+
+  it('Pca.fit on native (LAPACK, exact) agrees with cpu (subspace iteration) on 150 dimensions', async () => {
+    const d = 150;
+    const n = 400;
+    const random = new Random(5);
+    const x = Float32Array.from({ length: n * d }, (_, i) => 2 + random.normal() * (4 / (1 + (i % d))));
+    const fit = async (backend: string) => {
+      await tf.setBackend(backend);
+      const pca = await Pca.fit(tf.tensor2d(x, [n, d]), { components: 5, tolerance: 1e-10 });
+      const result = { values: pca.explainedVariance, basis: await pca.basis.data(), iterations: pca.iterations, total: pca.totalVariance };
+      pca.dispose();
+      return result;
+    };
+    const cpu = await fit('cpu');
+    const native = await fit('native');
+    await tf.setBackend('cpu');
+    assert.ok(cpu.iterations > 0, 'cpu ran the subspace method');
+    assert.equal(native.iterations, 0, 'native took the exact path');
+    assert.ok(Math.abs(native.total - cpu.total) < 1e-5 * cpu.total, `total variance ${native.total} against ${cpu.total}`);
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(native.values[i] - cpu.values[i]) < 1e-4 * cpu.values[i], `variance ${i}: ${native.values[i]} against ${cpu.values[i]}`);
+      let dotted = 0;
+      for (let j = 0; j < d; j++) dotted += native.basis[i * d + j] * cpu.basis[i * d + j];
+      assert.ok(dotted > 0.999, `axis ${i}: cos ${dotted} (the sign convention is the same on both)`);
+    }
+  });
+
+  it('kMeans: the native engine gives the bounds engine\'s assignments, centroids and inertia', () => {
+    for (const [n, dim, k, overlap] of [
+      [1500, 8, 6, 1.5],
+      [3000, 32, 10, 0.7],
+      [400, 3, 25, 3],
+    ]) {
+      const random = new Random(n + dim);
+      const z = Float32Array.from({ length: n * dim }, (_, i) => (i % dim === Math.floor(i / dim) % k ? overlap : 0) + random.normal());
+      const points = { z, count: n, latentDim: dim };
+      const bounds = kMeans(points, k, { seed: 3, restarts: 3, engine: 'bounds' });
+      const native = kMeans(points, k, { seed: 3, restarts: 3, engine: 'native' });
+      assert.deepEqual(native.assignments, bounds.assignments, `${n} x ${dim}, k ${k}: assignments`);
+      assert.equal(native.inertia, bounds.inertia, `${n} x ${dim}, k ${k}: inertia`);
+      assert.equal(native.iterations, bounds.iterations);
+      assert.deepEqual(native.centroids, bounds.centroids);
+    }
+  });
+});

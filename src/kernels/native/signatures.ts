@@ -155,12 +155,19 @@ export type NativeAddon = { readonly [F in AddonFunction]: (heap: Uint8Array, pa
   threads(n?: number): number;
   /** OpenBLAS's build description. */
   describe(): string;
+  /**
+   * The `count` largest eigenvalues of the symmetric `n x n` `matrix` (row-major), largest first,
+   * into `values`, and their unit eigenvectors as the rows of `vectors` (`[count, n]`), by LAPACK's
+   * dsyevr in double precision. Returns false, writing nothing, when OpenBLAS was built without LAPACK.
+   */
+  symmetricEigen(matrix: Float64Array, n: number, count: number, values: Float64Array, vectors: Float64Array): boolean;
 };
 
 /** What the addon's module exports: positional arguments, which only `bindAddon` writes. */
 export type RawNativeAddon = { readonly [F in AddonFunction]: (heap: Uint8Array, ...args: number[]) => void } & {
   threads(n?: number): number;
   describe(): string;
+  symmetricEigen(matrix: Float64Array, n: number, count: number, values: Float64Array, vectors: Float64Array): boolean;
   /** Each entry point's parameter names after the heap, in the order it reads them. */
   signatures(): Record<string, string[]>;
 };
@@ -220,6 +227,14 @@ export function bindAddon(raw: RawNativeAddon, where: string): NativeAddon {
       throw new Error(`the native addon at ${where} does not match this replearn: its ${fn} takes (${theirs}), replearn passes (${ours}); rebuild it with npm run setup`);
     }
   }
+  if (typeof raw.symmetricEigen !== 'function') {
+    throw new Error(`the native addon at ${where} predates this replearn (it has no symmetricEigen): rebuild it with npm run setup`);
+  }
   const bound = Object.fromEntries(addonFunctions.map((fn) => [fn, (heap: Uint8Array, params: AddonParams<typeof fn>) => raw[fn](heap, ...marshal(fn, params))]));
-  return { ...(bound as Pick<NativeAddon, AddonFunction>), threads: (n) => (n === undefined ? raw.threads() : raw.threads(n)), describe: () => raw.describe() };
+  return {
+    ...(bound as Pick<NativeAddon, AddonFunction>),
+    threads: (n) => (n === undefined ? raw.threads() : raw.threads(n)),
+    describe: () => raw.describe(),
+    symmetricEigen: (matrix, n, count, values, vectors) => raw.symmetricEigen(matrix, n, count, values, vectors),
+  };
 }

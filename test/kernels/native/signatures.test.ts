@@ -10,7 +10,13 @@ const sumParams: AddonParams<'sumRows'> = { xOffset: 3, outOffset: 9, outer: 4, 
 function recordingAddon(signatures: Record<string, string[]> = Object.fromEntries(addonFunctions.map((fn) => [fn, addonSignatures[fn].map(([name]) => name)]))) {
   const calls: { fn: string; heap: Uint8Array; args: number[] }[] = [];
   const functions = Object.fromEntries(addonFunctions.map((fn) => [fn, (heap: Uint8Array, ...args: number[]) => void calls.push({ fn, heap, args })]));
-  const raw = { ...(functions as Pick<RawNativeAddon, AddonFunction>), threads: (n?: number) => n ?? 1, describe: () => 'stand-in', signatures: () => signatures };
+  const raw = {
+    ...(functions as Pick<RawNativeAddon, AddonFunction>),
+    threads: (n?: number) => n ?? 1,
+    describe: () => 'stand-in',
+    symmetricEigen: () => false,
+    signatures: () => signatures,
+  };
   return { raw, calls };
 }
 
@@ -99,6 +105,8 @@ describe('the native addon calling convention', () => {
     assert.throws(() => bindAddon(recordingAddon(withoutGemm).raw, 'old.node'), /its gemm takes \(nothing\)/);
     const { raw } = recordingAddon();
     const { signatures: __, ...undeclared } = raw;
-    assert.throws(() => bindAddon(undeclared as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it declares no signatures\): rebuild it with npm run setup/);
+    assert.throws(() => bindAddon(undeclared as unknown as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it declares no signatures\): rebuild it with npm run setup/);
+    const { symmetricEigen: ___, ...withoutEigen } = raw;
+    assert.throws(() => bindAddon(withoutEigen as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it has no symmetricEigen\): rebuild it with npm run setup/);
   });
 });
