@@ -298,6 +298,10 @@ function lloyd(
   const all = Int32Array.from({ length: k }, (_, c) => c);
   let product = new Float32Array(0);
   let longest = 0;
+  // How far the centroids moved in the last step: each own (`moved`), the largest and the next.
+  let largest = 0;
+  let runnerUp = 0;
+  let largestAt = -1;
   const move = (i: number, from: number, to: number): void => {
     assignments[i] = to;
     sizes[from]--;
@@ -383,6 +387,10 @@ function lloyd(
   };
   // Every point to its nearest centroid, with no bound to go by; the sums from scratch.
   const exact = (): void => {
+    moved.fill(0);
+    largest = 0;
+    runnerUp = 0;
+    largestAt = -1;
     if (products !== undefined) multiply(products);
     else between.fill(0);
     for (let i = 0; i < n; i++) {
@@ -411,10 +419,20 @@ function lloyd(
     if (products !== undefined) multiply(products);
     for (let i = 0; i < n; i++) {
       const own = assignments[i];
+      // The bounds moved by the centroids' last step (done here rather than in a pass of its own).
+      upper[i] += moved[own];
+      lower[i] -= own === largestAt ? runnerUp : largest;
       const bound = Math.max(half[own], lower[i]);
       if (upper[i] <= bound) continue;
       let best: number;
       if (products !== undefined) {
+        // The own centroid's distance from the products (an upper bound through the error) first,
+        // as Hamerly's second test; the whole row only where that does not settle it.
+        const ownUpper = Math.sqrt(Math.max(0, products.norms[i] + centroidNorms[own] - 2 * product[i * k + own] + 2 * products.unit * products.lengths[i] * longest));
+        if (ownUpper <= bound) {
+          upper[i] = ownUpper;
+          continue;
+        }
         best = scanProducts(products, i, own);
       } else {
         const u = Math.sqrt(squared(z, i, centroids, own, dim));
@@ -451,9 +469,9 @@ function lloyd(
       continue;
     }
     let shift = 0;
-    let largest = 0;
-    let runnerUp = 0;
-    let largestAt = -1;
+    largest = 0;
+    runnerUp = 0;
+    largestAt = -1;
     for (let c = 0; c < k; c++) {
       let m = 0;
       for (let d = 0; d < dim; d++) {
@@ -470,11 +488,6 @@ function lloyd(
       } else if (moved[c] > runnerUp) {
         runnerUp = moved[c];
       }
-    }
-    for (let i = 0; i < n; i++) {
-      const own = assignments[i];
-      upper[i] += moved[own];
-      lower[i] -= own === largestAt ? runnerUp : largest;
     }
     if (shift <= threshold) {
       iterations++;
