@@ -84,13 +84,14 @@ export class FeatureBinner {
     checkTable(data, 'FeatureBinner.fit: data');
     const maxBins = options.maxBins ?? defaultMaxBins;
     checkMaxBins(maxBins, 'FeatureBinner.fit: maxBins');
-    checkNoNaN(data, 'FeatureBinner.fit: data');
     const { x, rows, cols } = data;
     const column = new Float64Array(rows);
     const bounds: Float64Array[] = [];
     for (let f = 0; f < cols; f++) {
       for (let r = 0; r < rows; r++) column[r] = x[r * cols + f];
       column.sort();
+      // Sorting puts NaN last; only then is the table searched for the first NaN to name it.
+      if (Number.isNaN(column[rows - 1])) checkNoNaN(data, 'FeatureBinner.fit: data');
       bounds.push(upperBoundsOf(column, maxBins));
     }
     return new FeatureBinner(bounds);
@@ -116,7 +117,6 @@ export class FeatureBinner {
   transform(data: TabularData): BinnedColumns {
     checkTable(data, 'FeatureBinner.transform: data');
     if (data.cols !== this.cols) throw new Error(`FeatureBinner.transform: data.cols is ${data.cols}, expected ${this.cols} (the training columns)`);
-    checkNoNaN(data, 'FeatureBinner.transform: data');
     const { x, rows, cols } = data;
     const bins: Uint8Array[] = [];
     for (let f = 0; f < cols; f++) {
@@ -134,8 +134,12 @@ export class FeatureBinner {
             if (v <= bounds[mid]) hi = mid;
             else lo = mid + 1;
           }
+          // NaN compares false and lands in the last bin: only values there are looked at twice.
+          if (lo === last && v !== v) checkNoNaN(data, 'FeatureBinner.transform: data');
           out[r] = lo;
         }
+      } else {
+        for (let r = 0; r < rows; r++) if (x[r * cols + f] !== x[r * cols + f]) checkNoNaN(data, 'FeatureBinner.transform: data');
       }
       bins.push(out);
     }

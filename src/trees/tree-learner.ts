@@ -263,7 +263,10 @@ export class HistogramTreeLearner {
     }
   }
 
-  /** Histogram slot `into` minus slot `from`, in place, over the features in use. */
+  /**
+   * Histogram slot `into` minus slot `from`, in place, over the features in use. `from` is the
+   * smaller child's, often mostly empty bins: those are skipped whole.
+   */
   private subtractHistogram(into: number, from: number): void {
     const a = this.slot(into);
     const b = this.slot(from);
@@ -271,7 +274,12 @@ export class HistogramTreeLearner {
     for (let f = 0; f < numBins.length; f++) {
       if (featureUsed[f] === 0 || numBins[f] < 2) continue;
       const end = histOffset[f] + stride * numBins[f];
-      for (let k = histOffset[f]; k < end; k++) a[k] -= b[k];
+      for (let k = histOffset[f]; k < end; k += stride) {
+        if (b[k + 2] === 0) continue;
+        a[k] -= b[k];
+        a[k + 1] -= b[k + 1];
+        a[k + 2] -= b[k + 2];
+      }
     }
   }
 
