@@ -69,7 +69,9 @@ function upperBoundsOf(sorted: Float64Array, maxBins: number): Float64Array {
 /**
  * Per-feature histogram bins learned from training rows (LightGBM's bin mappers): bin edges at the
  * training quantiles, or one bin per distinct value when there are few; new rows are binned with
- * the training edges, values beyond the training range going to the end bins.
+ * the training edges, values beyond the training range going to the end bins. Where there are
+ * more distinct values than bins the edges differ from LightGBM's, which also wants 3 rows per bin
+ * (`min_data_in_bin`) and gives zero a bin of its own.
  */
 export class FeatureBinner {
   /** Per feature, the upper bound of each bin: a value goes to the first bin whose bound is >= it; the last bound is +Infinity. */
