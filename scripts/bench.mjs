@@ -7,10 +7,13 @@
 //   npm run bench -- --models dense,conv2d          only these models (dense|conv2d|vae|conv1d)
 //   npm run bench -- --rounds 5 --no-peers          more rounds; without PyTorch
 //   npm run bench -- --latent [--tasks tsne,knn]    only the latent-space part (scripts/bench-latent.mjs)
-//   npm run bench -- --no-latent                    only the training part
+//   npm run bench -- --no-latent                    without the latent-space part
+//   npm run bench -- --trees [--rounds 3]           only the gradient-boosted trees part (scripts/bench-trees.mjs)
+//   npm run bench -- --no-trees                     without the trees part
 //
 // After the training part, the latent-space part runs (PCA, t-SNE, k-means, kNN and UMAP against
-// scikit-learn; see scripts/bench-latent.mjs) unless --no-latent is given.
+// scikit-learn; see scripts/bench-latent.mjs) unless --no-latent is given, then the trees part
+// (gradient-boosted trees against LightGBM; see scripts/bench-trees.mjs) unless --no-trees is given.
 //
 // Each measurement runs in a fresh process, through replearn's own trainer (`train`), after a
 // warm-up. Rounds alternate ours and PyTorch's peers (bench/peers) at 1 and 2 threads, and the
@@ -152,13 +155,21 @@ if (process.argv[2] === '--child') {
 // ---- parent ----
 const args = process.argv.slice(2);
 const latentScript = path.join(root, 'scripts', 'bench-latent.mjs');
+const treesScript = path.join(root, 'scripts', 'bench-trees.mjs');
 if (args.includes('--latent')) {
   // Only the latent-space part, with the remaining arguments (--tasks, --rounds, --no-peers).
   const run = spawnSync(process.execPath, [latentScript, ...args.filter((a) => a !== '--latent')], { stdio: 'inherit' });
   process.exit(run.status ?? 1);
 }
+if (args.includes('--trees')) {
+  // Only the trees part, with the remaining arguments (--rounds, --no-peers).
+  const run = spawnSync(process.execPath, [treesScript, ...args.filter((a) => a !== '--trees')], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 const noLatent = args.includes('--no-latent');
 if (noLatent) args.splice(args.indexOf('--no-latent'), 1);
+const noTrees = args.includes('--no-trees');
+if (noTrees) args.splice(args.indexOf('--no-trees'), 1);
 const option = (name) => takeOption(args, name);
 const noPeers = args.includes('--no-peers');
 if (noPeers) args.splice(args.indexOf('--no-peers'), 1);
@@ -303,8 +314,13 @@ if (!noLatent) {
   console.log('\n---- latent-space tools ----');
   latentStatus = spawnSync(process.execPath, [latentScript, ...(noPeers ? ['--no-peers'] : [])], { stdio: 'inherit' }).status ?? 1;
 }
+let treesStatus = 0;
+if (!noTrees) {
+  console.log('\n---- gradient-boosted trees ----');
+  treesStatus = spawnSync(process.execPath, [treesScript, ...(noPeers ? ['--no-peers'] : [])], { stdio: 'inherit' }).status ?? 1;
+}
 if (failures > 0) {
   console.error(`bench: ${failures} check(s) failed`);
   process.exit(1);
 }
-if (results.length === 0 || latentStatus !== 0) process.exit(1);
+if (results.length === 0 || latentStatus !== 0 || treesStatus !== 0) process.exit(1);

@@ -169,3 +169,12 @@ export { learningRateSchedule } from './training/callbacks';
 export type { TrainingCallback, TrainingContext, TrainingSettings } from './training/callbacks';
 export { EarlyStopping } from './training/early-stopping';
 export type { EarlyStoppingOptions, EarlyStoppingState } from './training/early-stopping';
+// gradient-boosted trees
+export type { LabelledTabularData, TabularData } from './trees/tabular';
+export { FeatureBinner } from './trees/binning';
+export type { BinnedColumns, BinnerOptions } from './trees/binning';
+export { leafOfBinnedRow, leafOfRow } from './trees/regression-tree';
+export type { RegressionTree } from './trees/regression-tree';
+export type { TreeGrowth } from './trees/tree-learner';
+export { GradientBoostedTrees } from './trees/gradient-boosting';
+export type { BoostingHistory, BoostingPredictOptions, FeatureImportance, GradientBoostingOptions, ValidationSet } from './trees/gradient-boosting';
