@@ -1,5 +1,6 @@
-// What the two benchmark scripts (bench.mjs, bench-latent.mjs) share: their argument parsing, the
-// median of rounds, and a Python for their peers (PyTorch, scikit-learn), which are not project
+// What the benchmark scripts (bench.mjs, bench-latent.mjs, bench-trees.mjs) share: their argument
+// parsing, the median of rounds, the one-thread environment and a measuring child's report, and a
+// Python for their peers (PyTorch, scikit-learn, LightGBM), which are not project
 // dependencies and are made on first use in build/peers/venv from pip's configured index (always
 // with --retries 0).
 import { spawnSync } from 'node:child_process';
@@ -43,4 +44,18 @@ export function median(xs) {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return undefined;
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Environment for a measurement on one thread: replearn's native backend, OpenMP, OpenBLAS and MKL. */
+export const oneThread = { REPLEARN_NATIVE_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/**
+ * What a measuring child process (`spawnSync` result) reported: the JSON after its `RESULT ` line,
+ * or `{ failed }` with its `FAILED ` line or, without either, its exit status and last stderr lines.
+ */
+export function parseChild(run) {
+  const out = run.stdout ?? '';
+  const line = out.split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('FAILED '));
+  if (line?.startsWith('RESULT ')) return JSON.parse(line.slice(7));
+  return { failed: line ? JSON.parse(line.slice(7)) : `exited with ${run.status}: ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
 }

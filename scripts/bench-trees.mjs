@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { median, peerPython, takeOption } from './bench-shared.mjs';
+import { median, oneThread, parseChild, peerPython, takeOption } from './bench-shared.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -67,18 +67,9 @@ function fail(message) {
   process.exit(2);
 }
 
-const oneThread = { REPLEARN_NATIVE_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-
-function parse(run) {
-  const out = run.stdout ?? '';
-  const line = out.split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('FAILED '));
-  if (line?.startsWith('RESULT ')) return JSON.parse(line.slice(7));
-  return { failed: line ? JSON.parse(line.slice(7)) : `exited with ${run.status}: ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
-}
-
-const ours = () => parse(spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child'], { cwd: root, encoding: 'utf8', timeout: 900000, env: { ...process.env, ...oneThread } }));
+const ours = () => parseChild(spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child'], { cwd: root, encoding: 'utf8', timeout: 900000, env: { ...process.env, ...oneThread } }));
 const theirs = (python) =>
-  parse(
+  parseChild(
     spawnSync(
       python,
       [path.join(root, 'bench', 'peers', 'lightgbm_gbt.py'), dataDir, '--rounds', String(task.rounds), '--num-leaves', String(task.numLeaves), '--learning-rate', String(task.learningRate), '--threads', '1'],

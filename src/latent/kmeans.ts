@@ -3,6 +3,7 @@ import { checkPositiveInt } from '../core/assert';
 import { mixSeed, Random } from '../core/random';
 import { loadNativeAddon } from '../kernels/native/load';
 import { nativeBackendName } from '../kernels/native/register';
+import type { NativeAddon } from '../kernels/native/signatures';
 import { checkEmbedding } from './embed';
 import type { Embedding } from './embed';
 
@@ -110,6 +111,7 @@ class PointProducts {
   private readonly bytes: Uint8Array;
 
   constructor(
+    private readonly addon: NativeAddon,
     z: Float64Array,
     private readonly n: number,
     private readonly dim: number,
@@ -132,7 +134,7 @@ class PointProducts {
     const rows = dim * n;
     for (let r = 0; r < count; r++) for (let d = 0; d < dim; d++) this.heap[rows + r * dim + d] = from[indices[r] * dim + d];
     const out = rows + this.maxRows * dim;
-    loadNativeAddon().gemm(this.bytes, {
+    this.addon.gemm(this.bytes, {
       batch: 1,
       transposeA: false,
       transposeB: false,
@@ -156,14 +158,13 @@ class PointProducts {
 /** The products for `engine`, or undefined for the `bounds` engine. */
 function pointProducts(engine: KMeansEngine, z: Float64Array, n: number, dim: number, maxRows: number): PointProducts | undefined {
   if (engine === 'bounds' || (engine === 'auto' && tf.getBackend() !== nativeBackendName)) return undefined;
-  if (engine === 'native') {
-    try {
-      loadNativeAddon();
-    } catch (error) {
-      throw new Error(`kMeans: engine 'native' needs the native addon: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  let addon: NativeAddon;
+  try {
+    addon = loadNativeAddon();
+  } catch (error) {
+    throw new Error(`kMeans: engine '${engine}' needs the native addon: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return new PointProducts(z, n, dim, maxRows);
+  return new PointProducts(addon, z, n, dim, maxRows);
 }
 
 /**
@@ -216,41 +217,26 @@ function seedCentroids(z: Float64Array, n: number, dim: number, k: number, rando
     for (let t = 0; t < trials; t++) {
       const pick = picks[t];
       let cost = 0;
-      if (product === undefined || products === undefined) {
-        for (let o = 0; o < c; o++) quarter[o] = 0.25 * squared(centroids, o, z, pick, dim);
-        for (let i = 0; i < n; i++) {
-          let d = nearest[i];
-          let o = owner[i];
-          if (quarter[o] < d) {
-            const e = squared(z, i, z, pick, dim);
-            if (e < d) {
-              d = e;
-              o = c;
-            }
+      // Whether point i could be nearer the candidate than its nearest centre: by the triangle
+      // inequality without products, by the float32 distance and its error bound with them.
+      const bounds = product === undefined || products === undefined;
+      if (bounds) for (let o = 0; o < c; o++) quarter[o] = 0.25 * squared(centroids, o, z, pick, dim);
+      const pickNorm = bounds ? 0 : products.norms[pick];
+      const pickError = bounds ? 0 : 2 * products.unit * products.lengths[pick];
+      for (let i = 0; i < n; i++) {
+        let d = nearest[i];
+        let o = owner[i];
+        const couldBeNearer = bounds ? quarter[o] < d : products.norms[i] + pickNorm - 2 * product[t * n + i] - pickError * products.lengths[i] < d;
+        if (couldBeNearer) {
+          const e = squared(z, i, z, pick, dim);
+          if (e < d) {
+            d = e;
+            o = c;
           }
-          candidate[i] = d;
-          candidateOwner[i] = o;
-          cost += d;
         }
-      } else {
-        const { norms, lengths, unit } = products;
-        const pickNorm = norms[pick];
-        const pickError = 2 * unit * lengths[pick];
-        for (let i = 0; i < n; i++) {
-          let d = nearest[i];
-          let o = owner[i];
-          const approximate = norms[i] + pickNorm - 2 * product[t * n + i];
-          if (approximate - pickError * lengths[i] < d) {
-            const e = squared(z, i, z, pick, dim);
-            if (e < d) {
-              d = e;
-              o = c;
-            }
-          }
-          candidate[i] = d;
-          candidateOwner[i] = o;
-          cost += d;
-        }
+        candidate[i] = d;
+        candidateOwner[i] = o;
+        cost += d;
       }
       if (cost < chosenCost) {
         chosenCost = cost;
