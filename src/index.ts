@@ -184,3 +184,5 @@ export { TabularEncoder } from './tabular/encoder';
 export type { EncodedSlice } from './tabular/encoder';
 export { mixedRowColumns, mixedRowLogit, mixedRowProbability, mixedRows } from './tabular/mixed-rows';
 export type { MixedRowsOptions } from './tabular/mixed-rows';
+export { jitterRows, smoteRows, splitTable, takeRows } from './tabular/rows';
+export type { JitterOptions, SmoteOptions, TableSplitOptions } from './tabular/rows';
