@@ -178,3 +178,11 @@ export type { RegressionTree } from './trees/regression-tree';
 export type { TreeGrowth } from './trees/tree-learner';
 export { GradientBoostedTrees } from './trees/gradient-boosting';
 export type { BoostingHistory, BoostingPredictOptions, FeatureImportance, GradientBoostingOptions, ValidationSet } from './trees/gradient-boosting';
+// mixed tables
+export type { ColumnKind, ColumnSpec, MixedTable } from './tabular/columns';
+export { TabularEncoder } from './tabular/encoder';
+export type { EncodedSlice } from './tabular/encoder';
+export { mixedRowColumns, mixedRowLogit, mixedRowProbability, mixedRows } from './tabular/mixed-rows';
+export type { MixedRowsOptions } from './tabular/mixed-rows';
+export { jitterRows, smoteRows, splitTable, takeRows } from './tabular/rows';
+export type { JitterOptions, SmoteOptions, TableSplitOptions } from './tabular/rows';
