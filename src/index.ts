@@ -186,3 +186,4 @@ export { mixedRowColumns, mixedRowLogit, mixedRowProbability, mixedRows } from '
 export type { MixedRowsOptions } from './tabular/mixed-rows';
 export { jitterRows, smoteRows, splitTable, takeRows } from './tabular/rows';
 export type { JitterOptions, SmoteOptions, TableSplitOptions } from './tabular/rows';
+export { cpsWageColumns, cpsWageRecords, cpsWages } from './tabular/cps-wages';

@@ -10,6 +10,8 @@ export interface ColumnSpec {
   kind: ColumnKind;
   /** Number of categories, at least 2; only for `categorical`. */
   categories?: number;
+  /** Names of the categories, in code order (optional; `categories` of them). */
+  levels?: readonly string[];
 }
 
 /**
@@ -32,6 +34,9 @@ export function checkColumns(columns: readonly ColumnSpec[], what: string): void
     if (!['binary', 'continuous', 'categorical'].includes(c.kind)) throw new Error(`${what}[${i}] (${c.name}): kind must be binary|continuous|categorical, got ${String(c.kind)}`);
     if (c.kind === 'categorical' && !(Number.isSafeInteger(c.categories) && (c.categories as number) >= 2)) {
       throw new Error(`${what}[${i}] (${c.name}): a categorical column needs categories, an integer >= 2, got ${String(c.categories)}`);
+    }
+    if (c.levels !== undefined && (c.kind !== 'categorical' || c.levels.length !== c.categories)) {
+      throw new Error(`${what}[${i}] (${c.name}): levels must name each of a categorical column's ${String(c.categories)} categories, got ${c.levels.length} for a ${c.kind} column`);
     }
   });
 }
