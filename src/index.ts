@@ -187,3 +187,8 @@ export type { MixedRowsOptions } from './tabular/mixed-rows';
 export { jitterRows, smoteRows, splitTable, takeRows } from './tabular/rows';
 export type { JitterOptions, SmoteOptions, TableSplitOptions } from './tabular/rows';
 export { cpsWageColumns, cpsWageRecords, cpsWages } from './tabular/cps-wages';
+export { encodedDataset, encodedLayout } from './tabular/encoder';
+export { MixedConditionalVae, mixedScaleRange } from './models/mixed-vae';
+export type { MixedVaeConfig, SynthesizeOptions } from './models/mixed-vae';
+export { BlockLinear, TransformerBlock, applyLayerNorm, createLayerNorm } from './nn/attention';
+export type { LayerNorm, TransformerBlockConfig } from './nn/attention';

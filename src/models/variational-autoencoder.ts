@@ -246,6 +246,16 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
   }
 
   /**
+   * The reconstruction term of the training loss, a batch-mean of values summed per example:
+   * binary cross-entropy (bce) or half the squared error (mse, the Gaussian's constant left out).
+   * A model with other output distributions (per-column heads) overrides it with
+   * `decoderLogLikelihood`.
+   */
+  protected reconstructionLoss(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
+    return this.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, logits).mul<tf.Scalar>(0.5);
+  }
+
+  /**
    * `{ total, reconstruction, kl }`: the negative ELBO (with beta, or the warm-up's weight in
    * training) and its two terms, batch-means, one sample of z per example. The noise is a function
    * of the seed and `options.step` (the trainer's update count in training, the batch's index in
@@ -263,7 +273,7 @@ export class VariationalAutoencoder extends NetworkModel implements Representati
       const q = this.encoder.apply(this.encoderInput(x, batch.labels), { training });
       const z = reparameterize(q, standardNormal(x.shape[0], this.latentDim, new Random(seed)));
       const logits = this.decodeLogits(z, { training, labels: batch.labels });
-      const reconstruction = this.loss === 'bce' ? binaryCrossEntropyWithLogits(x, logits) : sumSquaredError(x, logits).mul<tf.Scalar>(0.5);
+      const reconstruction = this.reconstructionLoss(x, logits);
       const kl = standardNormalKl(q);
       const total = reconstruction.add(kl.mul(klWeight)) as tf.Scalar;
       return { total, reconstruction, kl };

@@ -3,6 +3,8 @@
 // training part only), so that validation, test and synthetic rows are encoded the same way.
 import type { ColumnSpec, MixedTable } from './columns';
 import { checkColumns, checkValues } from './columns';
+import type { Dataset } from '../data/dataset';
+import { makeDataset } from '../data/dataset';
 
 /** Where one column sits in an encoded row: `width` numbers from `start` (1, or the categories). */
 export interface EncodedSlice {
@@ -10,6 +12,18 @@ export interface EncodedSlice {
   kind: ColumnSpec['kind'];
   start: number;
   width: number;
+}
+
+/** Where each of `columns` sits in an encoded row: one number for a binary or continuous column, one per category for a categorical one. */
+export function encodedLayout(columns: readonly ColumnSpec[]): EncodedSlice[] {
+  checkColumns(columns, 'encodedLayout: columns');
+  let start = 0;
+  return columns.map((c, column) => {
+    const width = c.kind === 'categorical' ? (c.categories as number) : 1;
+    const slice = { column, kind: c.kind, start, width };
+    start += width;
+    return slice;
+  });
 }
 
 /**
@@ -33,14 +47,8 @@ export class TabularEncoder {
     this.columns = columns;
     this.means = means;
     this.scales = scales;
-    let start = 0;
-    this.layout = columns.map((c, column) => {
-      const width = c.kind === 'categorical' ? (c.categories as number) : 1;
-      const slice = { column, kind: c.kind, start, width };
-      start += width;
-      return slice;
-    });
-    this.width = start;
+    this.layout = encodedLayout(columns);
+    this.width = this.layout.reduce((a, s) => a + s.width, 0);
   }
 
   /**
@@ -108,4 +116,12 @@ export class TabularEncoder {
     }
     return out;
   }
+}
+
+/**
+ * The rows of `table` encoded by `encoder` as a trainer `Dataset` (`x` `[rows, width]`, the table's
+ * labels as classes 0..classCount-1), for training a model such as `MixedConditionalVae`.
+ */
+export function encodedDataset(encoder: TabularEncoder, table: Pick<MixedTable, 'x' | 'rows' | 'labels'>, classCount = 2): Dataset {
+  return makeDataset({ x: encoder.transform(table.x, table.rows), featureShape: [encoder.width], labels: Int32Array.from(table.labels), classCount });
 }
