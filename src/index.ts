@@ -192,3 +192,6 @@ export { MixedConditionalVae, mixedScaleRange } from './models/mixed-vae';
 export type { MixedVaeConfig, SynthesizeOptions } from './models/mixed-vae';
 export { BlockLinear, TransformerBlock, applyLayerNorm, createLayerNorm } from './nn/attention';
 export type { LayerNorm, TransformerBlockConfig } from './nn/attention';
+export { concatTables } from './tabular/rows';
+export { closestRowDistances, columnSummaries, correlationMatrix } from './tabular/fidelity';
+export type { ColumnSummary } from './tabular/fidelity';

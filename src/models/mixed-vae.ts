@@ -21,6 +21,7 @@ import type { NamedVariable } from '../nn/params';
 import { ParameterScope } from '../nn/params';
 import type { ColumnSpec, MixedTable } from '../tabular/columns';
 import { checkColumns } from '../tabular/columns';
+import { concatTables } from '../tabular/rows';
 import type { EncodedSlice, TabularEncoder } from '../tabular/encoder';
 import { encodedLayout } from '../tabular/encoder';
 import type { Conditional } from './model';
@@ -394,5 +395,18 @@ export class MixedConditionalVae extends VariationalAutoencoder implements Condi
     const encoded = this.sampleEncoded(options);
     const x = encoder.inverseTransform(encoded, options.count);
     return { x, rows: options.count, cols: this.columns.length, labels: new Uint8Array(options.count).fill(options.label), columns: encoder.columns };
+  }
+
+  /**
+   * `counts[k]` synthetic rows of each class k (a count may be 0), stacked class by class, in the
+   * original units: the draws of `synthesize` with seeds `seed`, `seed + 1`, ...
+   */
+  synthesizeClasses(encoder: TabularEncoder, options: { counts: readonly number[]; seed: number }): MixedTable {
+    const { counts, seed } = options;
+    if (counts.length !== this.classCount || counts.some((c) => !Number.isSafeInteger(c) || c < 0) || counts.every((c) => c === 0)) {
+      throw new Error(`${this.name}.synthesizeClasses: counts must give one integer >= 0 per class (${this.classCount}), not all 0, got [${counts.join(', ')}]`);
+    }
+    const parts = counts.flatMap((count, label) => (count > 0 ? [this.synthesize(encoder, { count, label, seed: seed + label })] : []));
+    return concatTables(parts);
   }
 }

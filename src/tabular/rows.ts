@@ -176,3 +176,23 @@ export function smoteRows(table: MixedTable, options: SmoteOptions): MixedTable 
   }
   return { x, rows: count, cols, labels: new Uint8Array(count).fill(options.label), columns };
 }
+
+/** The rows of `tables` one after another (same columns), labels kept: e.g. real rows and synthetic ones. */
+export function concatTables(tables: readonly MixedTable[]): MixedTable {
+  if (tables.length === 0) throw new Error('concatTables: no tables');
+  const { cols, columns } = tables[0];
+  tables.forEach((t, i) => {
+    const same = t.cols === cols && t.columns.every((c, j) => c.kind === columns[j].kind && c.name === columns[j].name && c.categories === columns[j].categories);
+    if (!same) throw new Error(`concatTables: table ${i} has columns ${t.columns.map((c) => c.name).join(', ')}, table 0 ${columns.map((c) => c.name).join(', ')}`);
+  });
+  const rows = tables.reduce((a, t) => a + t.rows, 0);
+  const x = new Float64Array(rows * cols);
+  const labels = new Uint8Array(rows);
+  let at = 0;
+  for (const t of tables) {
+    x.set(t.x, at * cols);
+    labels.set(t.labels, at);
+    at += t.rows;
+  }
+  return { x, rows, cols, labels, columns };
+}

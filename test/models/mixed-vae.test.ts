@@ -153,6 +153,10 @@ describe('MixedConditionalVae', () => {
       assert.ok(a[r * 5] === 0 || a[r * 5] === 1);
       assert.equal(a[r * 5 + 2] + a[r * 5 + 3] + a[r * 5 + 4], 1);
     }
+    const stacked = model.synthesizeClasses(encoder, { counts: [3, 5], seed: 8 });
+    assert.deepEqual(Array.from(stacked.labels), [0, 0, 0, 1, 1, 1, 1, 1]);
+    assert.deepEqual(stacked.x.subarray(9), model.synthesize(encoder, { count: 5, label: 1, seed: 9 }).x);
+    assert.throws(() => model.synthesizeClasses(encoder, { counts: [3], seed: 1 }), /one integer >= 0 per class \(2\)/);
     const rows = model.synthesize(encoder, { count: 30, label: 1, seed: 4 });
     assert.ok(rows.labels.every((l) => l === 1));
     assert.throws(() => model.sampleEncoded({ count: 3, label: 2, seed: 1 }), /label must be a class in 0\.\.1, got 2/);
