@@ -224,6 +224,42 @@ describe('the executed training notebooks (smoke profile, from the run above)', 
     assert.equal(progressLines(name).length, 12, 'training shows progress: the four encoders, the signal autoencoder, the three networks of each transfer row (on its first label set), and the one-class models');
     assert.ok(progressLines(name).some((line) => /^one-class models: 10 normal digits/.test(line)), 'the one-class line');
   });
+
+  it('10 shows the lecture\'s table, the boosted trees, both conditional VAEs judged on real test rows, the augmentation table and plot, class balance, fidelity and privacy, and the digits', () => {
+    const name = '10-synthetic-augmentation';
+    const text = printed(name);
+    const tables = displays(name).map((d) => joined(d['text/plain']));
+    assert.match(text, /the best reachable AUC \(the true probability's own\) on 50,000 rows: 0\.\d{3}/);
+    assert.match(text, /boosted trees on \d+ training rows: \d+ rounds kept by early stopping, \d+\.\d+ s; test AUC 0\.\d{3}/);
+    for (const k of [1, 2, 3]) assert.match(text, new RegExp(`exercise ${k}: every check passed`));
+    assert.ok(tables.some((t) => /^b1\s+b2\s+b3\s+c4\s+b5\s+c6\s+P\(label 1 \| row\)\s+label/m.test(t)), 'six rows of the lecture\'s table');
+    assert.ok(tables.some((t) => /^column\s+kind\s+splits\s+share of the gain/m.test(t) && /^c6\s+continuous\s+\d+/m.test(t)), 'feature importance');
+    assert.ok(tables.some((t) => /^column\s+label\s+real\s+dense\s+attention/m.test(t)), 'per-class means of the real and synthetic rows');
+    assert.ok(tables.some((t) => /^synthetic only\s+conditional variational transformer\s+\d/m.test(t) && /^synthetic only\s+the dense model untrained/m.test(t)), 'train on synthetic, test on real');
+    const augmentation = tables.find((t) => /^training set\s+100 real rows\s+300 real rows/m.test(t));
+    assert.ok(augmentation !== undefined, 'the augmentation table');
+    for (const row of ['real only', 'real \\+ 1x synthetic', 'real \\+ 2x synthetic', 'real \\+ 5x synthetic', 'synthetic only', 'real \\+ jitter', 'real \\+ SMOTE']) {
+      assert.match(augmentation, new RegExp(`^${row}\\s+0\\.\\d{3} ± 0\\.\\d{3}`, 'm'), `augmentation row ${row}`);
+    }
+    assert.match(text, /gains over real rows alone larger than twice their standard error: /);
+    assert.ok(tables.some((t) => /^training rows\s+AUC\s+TPR at 0\.5\s+FPR at 0\.5\s+balanced accuracy/m.test(t) && /^oversampled by the conditional VAE\s+0\.\d{3} ± /m.test(t)), 'the class-balance table');
+    assert.match(text, /534 workers, 96 union members; columns: education \(continuous\)/);
+    assert.ok(tables.some((t) => /^column\s+real mean\s+dense mean\s+attention mean/m.test(t)), 'the fidelity table');
+    assert.match(text, /mean absolute correlation error: dense 0\.\d+, attention 0\.\d+, real rows shuffled within each class 0\.\d+/);
+    assert.match(text, /5% of the real test workers lie within \d+\.\d+ of a training worker; of the synthetic rows \d+\.\d% do, of the jittered rows \d+\.\d%/);
+    assert.ok(tables.some((t) => /^training digits\s+test accuracy \(mean\)\s+lowest\s+highest/m.test(t) && /^100 real \+ 1,000 synthetic\s+0\.\d/m.test(t)), 'the image table');
+    const figures = displays(name).filter((d) => 'application/vnd.plotly.v1+json' in d).map((d) => d['application/vnd.plotly.v1+json'] as { data: { name: string; type: string; x: number[] }[]; layout: { title: { text: string } } });
+    assert.deepEqual(figures.map((f) => f.layout.title.text.split(':')[0]), ['Boosted trees on the lecture\'s table', 'Conditional VAE for mixed columns (dense)', 'Synthetically augmented fitting results', 'Correlations of the real training rows minus those of the dense model\'s rows', 'CPS workers']);
+    const plot = figures[2];
+    assert.deepEqual(plot.data.map((t) => t.name), ['real only', 'real + 1x synthetic', 'real + 2x synthetic', 'real + 5x synthetic', 'synthetic only', 'real + jitter', 'real + SMOTE', 'best reachable']);
+    assert.deepEqual(plot.data[0].x, [100, 300, 1000]);
+    assert.equal(figures[3].data[0].type, 'heatmap');
+    assert.equal(figures[4].data.length, 3, 'synthetic, test and jittered rows');
+    assert.equal(displays(name).filter((d) => 'image/png' in d).length, 1, 'the grid of synthetic digits');
+    const progress = progressLines(name);
+    assert.equal(progress.length, 5, 'the two VAEs of section 3, then the augmentation, class-balance and image loops');
+    assert.match(progress[2], /^augmentation: 3 training sizes x 2 seeds/);
+  });
 });
 
 describe('the runner reports a failing cell', () => {

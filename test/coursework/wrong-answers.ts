@@ -234,4 +234,33 @@ const before = value.dataSync()[0];
 tf.dispose([value, ...Object.values(grads)]);
 return before;`,
   },
+  '10-synthetic-augmentation': {
+    // The lecture's plain gradient step instead of LightGBM's Newton step: every hessian taken as 1, so
+    // a leaf moves by -eta G / (count + lambda) and the leaf values come out too small.
+    'ex-boost': `const positives = labels.filter((y) => y === 1).length;
+const f0 = Math.log(positives / (labels.length - positives));
+const p = 1 / (1 + Math.exp(-f0));
+const gradients = labels.map((y) => p - y);
+const hessians = labels.map(() => 1);
+const sumG = new Array(leaves).fill(0);
+const sumH = new Array(leaves).fill(0);
+leafOf.forEach((leaf, i) => {
+  sumG[leaf] += gradients[i];
+  sumH[leaf] += hessians[i];
+});
+const leafValues = sumG.map((g, leaf) => (-learningRate * g) / (sumH[leaf] + lambda));
+const scores = leafOf.map((leaf) => f0 + leafValues[leaf]);
+return { f0, gradients, hessians, leafValues, scores };`,
+    // The mean and standard deviation taken over all three parts pooled: the test rows shape the
+    // parameters (the leak the exercise is about).
+    'ex-trainonly': `const all = [...parts.train, ...parts.validation, ...parts.test];
+const n = all.length;
+const cols = all[0].length;
+const mean = Array.from({ length: cols }, (_, c) => all.reduce((s, row) => s + row[c], 0) / n);
+const sd = Array.from({ length: cols }, (_, c) => Math.sqrt(all.reduce((s, row) => s + (row[c] - mean[c]) ** 2, 0) / (n - 1)));
+const apply = (rows: number[][]) => rows.map((row) => row.map((v, c) => (v - mean[c]) / sd[c]));
+return { train: apply(parts.train), validation: apply(parts.validation), test: apply(parts.test) };`,
+    // Squared distances: the order of the rows is right, the distances are not.
+    'ex-dcr': `return rows.map((row) => Math.min(...reference.map((other) => other.reduce((s, v, j) => s + (v - row[j]) ** 2, 0))));`,
+  },
 };
