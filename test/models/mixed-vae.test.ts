@@ -50,22 +50,6 @@ function columnMean(table: MixedTable, c: number, label: number, transform: (v: 
   return sum / count;
 }
 
-/** `perLabel[k]` synthetic rows of each label k, stacked, as one table. */
-function synthesizeBoth(model: MixedConditionalVae, encoder: TabularEncoder, perLabel: number[], seed: number): MixedTable {
-  const parts = perLabel.map((count, label) => model.synthesize(encoder, { count, label, seed: seed + label }));
-  const rows = parts.reduce((a, p) => a + p.rows, 0);
-  const cols = encoder.columns.length;
-  const x = new Float64Array(rows * cols);
-  const labels = new Uint8Array(rows);
-  let at = 0;
-  for (const p of parts) {
-    x.set(p.x, at * cols);
-    labels.set(p.labels, at);
-    at += p.rows;
-  }
-  return { x, rows, cols, labels, columns: encoder.columns };
-}
-
 describe('MixedConditionalVae', () => {
   it('scores a row by the sum of its columns\' log-likelihoods: Bernoulli, Gaussian with the trained sigma, categorical (by hand)', () => {
     const model = new MixedConditionalVae({ columns: threeKinds, classCount: 2, latentDim: 2, hiddenSizes: [4], seed: 1 });
@@ -93,7 +77,7 @@ describe('MixedConditionalVae', () => {
     const encoder = TabularEncoder.fit(table);
     const model = new MixedConditionalVae({ columns: threeKinds, classCount: 2, latentDim: 2, hiddenSizes: [32, 32], seed: 2 });
     await train(model, { train: encodedDataset(encoder, table), epochs: 30, batchSize: 64, learningRate: 3e-3, seed: 1 });
-    const synthetic = synthesizeBoth(model, encoder, [600, 600], 5);
+    const synthetic = model.synthesizeClasses(encoder, { counts: [600, 600], seed: 5 });
     for (const label of [0, 1]) {
       const real = { flag: columnMean(table, 0, label), size: columnMean(table, 1, label), colour2: columnMean(table, 2, label, (v) => (v === 2 ? 1 : 0)) };
       const fake = { flag: columnMean(synthetic, 0, label), size: columnMean(synthetic, 1, label), colour2: columnMean(synthetic, 2, label, (v) => (v === 2 ? 1 : 0)) };
@@ -117,8 +101,8 @@ describe('MixedConditionalVae', () => {
     const model = new MixedConditionalVae({ columns: part.columns, classCount: 2, latentDim: 4, seed: 4 });
     await train(model, { train: encodedDataset(encoder, part), epochs: 25, batchSize: 64, learningRate: 3e-3, seed: 1 });
     const real = aucOf(part);
-    const learned = aucOf(synthesizeBoth(model, encoder, counts, 9));
-    const blind = aucOf(synthesizeBoth(untrained, encoder, counts, 9));
+    const learned = aucOf(model.synthesizeClasses(encoder, { counts, seed: 9 }));
+    const blind = aucOf(untrained.synthesizeClasses(encoder, { counts, seed: 9 }));
     assert.ok(learned > real - 0.08 && learned > 0.68, `synthetic-trained AUC ${learned.toFixed(3)}, real-trained ${real.toFixed(3)}`);
     // The bound above is a check: rows from the same network untrained (its label input shifts them
     // at random) fall below it.
@@ -132,7 +116,7 @@ describe('MixedConditionalVae', () => {
     assert.ok(model.namedVariables.some((v) => v.name === 'encoder/block0/query/w'), model.namedVariables.map((v) => v.name).join(', '));
     assert.ok(model.namedVariables.some((v) => v.name === 'decoder/heads/w'));
     await train(model, { train: encodedDataset(encoder, table), epochs: 20, batchSize: 64, learningRate: 3e-3, seed: 1 });
-    const synthetic = synthesizeBoth(model, encoder, [400, 400], 5);
+    const synthetic = model.synthesizeClasses(encoder, { counts: [400, 400], seed: 5 });
     for (const label of [0, 1]) {
       for (const [c, tolerance] of [[0, 0.1], [1, 0.4]] as const) {
         const real = columnMean(table, c, label);
