@@ -39,18 +39,23 @@ export class ConditionalVae extends VariationalAutoencoder implements Conditiona
     this.classCount = full.classCount;
   }
 
-  /** The one-hot labels `[n, classCount]`, checked against the `n` rows they go with. */
-  private oneHot(labels: tf.Tensor1D | undefined, rows: number, what: string): tf.Tensor2D {
-    if (labels === undefined) throw new Error(`${this.name}: ${what} needs the labels (int32 [${rows}], classes 0..${this.classCount - 1})`);
-    if (labels.rank !== 1 || labels.shape[0] !== rows) throw new Error(`${this.name}: ${what} needs one label per row: expected [${rows}], got [${labels.shape.join(', ')}]`);
-    return tf.oneHot(labels.toInt(), this.classCount).toFloat() as tf.Tensor2D;
-  }
-
   protected override encoderInput(x: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([x, this.oneHot(labels, x.shape[0], 'the encoder')], 1));
+    return withOneHotLabels(x, labels, this.classCount, `${this.name}: the encoder`);
   }
 
   protected override decoderInput(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([z, this.oneHot(labels, z.shape[0], 'the decoder')], 1));
+    return withOneHotLabels(z, labels, this.classCount, `${this.name}: the decoder`);
   }
+}
+
+/**
+ * `values` `[n, d]` with the one-hot `labels` (int32 `[n]`, classes 0..classCount-1) appended,
+ * `[n, d + classCount]`: the input of a conditional model's encoder or decoder. Missing labels, or
+ * not one per row, are an error naming `what` (e.g. `conditional-vae: the encoder`).
+ */
+export function withOneHotLabels(values: tf.Tensor2D, labels: tf.Tensor1D | undefined, classCount: number, what: string): tf.Tensor2D {
+  const rows = values.shape[0];
+  if (labels === undefined) throw new Error(`${what} needs the labels (int32 [${rows}], classes 0..${classCount - 1})`);
+  if (labels.rank !== 1 || labels.shape[0] !== rows) throw new Error(`${what} needs one label per row: expected [${rows}], got [${labels.shape.join(', ')}]`);
+  return tf.tidy(() => tf.concat([values, tf.oneHot(labels.toInt(), classCount).toFloat() as tf.Tensor2D], 1));
 }

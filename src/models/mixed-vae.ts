@@ -24,6 +24,7 @@ import { checkColumns } from '../tabular/columns';
 import { concatTables } from '../tabular/rows';
 import type { EncodedSlice, TabularEncoder } from '../tabular/encoder';
 import { encodedLayout } from '../tabular/encoder';
+import { withOneHotLabels } from './conditional-vae';
 import type { Conditional } from './model';
 import { standardNormal, vaeObjective, VariationalAutoencoder } from './variational-autoencoder';
 
@@ -54,6 +55,8 @@ export interface MixedVaeConfig {
   /** Seed of the weights and of the sampling noise. */
   seed: number;
 }
+
+const halfLogTwoPi = 0.5 * Math.log(2 * Math.PI);
 
 /** The smallest and largest standard deviation of a continuous column's Gaussian head (in standardised units). */
 export const mixedScaleRange = [0.01, 1] as const;
@@ -233,7 +236,7 @@ export class MixedConditionalVae extends VariationalAutoencoder implements Condi
   readonly layout: readonly EncodedSlice[];
   /** Numbers per encoded row. */
   readonly width: number;
-  private readonly masks: { binary: tf.Tensor1D; continuous: tf.Tensor1D; halfLogTwoPi: number };
+  private readonly masks: { binary: tf.Tensor1D; continuous: tf.Tensor1D };
 
   constructor(config: MixedVaeConfig) {
     checkColumns(config.columns, 'MixedConditionalVae: columns');
@@ -282,21 +285,15 @@ export class MixedConditionalVae extends VariationalAutoencoder implements Condi
       for (const s of layout) if (s.kind === kind) m[s.start] = 1;
       return tf.keep(tf.tensor1d(m));
     };
-    this.masks = { binary: mask('binary'), continuous: mask('continuous'), halfLogTwoPi: 0.5 * Math.log(2 * Math.PI) };
-  }
-
-  private oneHot(labels: tf.Tensor1D | undefined, rows: number, what: string): tf.Tensor2D {
-    if (labels === undefined) throw new Error(`${this.name}: ${what} needs the labels (int32 [${rows}], classes 0..${this.classCount - 1})`);
-    if (labels.rank !== 1 || labels.shape[0] !== rows) throw new Error(`${this.name}: ${what} needs one label per row: expected [${rows}], got [${labels.shape.join(', ')}]`);
-    return tf.oneHot(labels.toInt(), this.classCount).toFloat() as tf.Tensor2D;
+    this.masks = { binary: mask('binary'), continuous: mask('continuous') };
   }
 
   protected override encoderInput(x: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([x, this.oneHot(labels, x.shape[0], 'the encoder')], 1));
+    return withOneHotLabels(x, labels, this.classCount, `${this.name}: the encoder`);
   }
 
   protected override decoderInput(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([z, this.oneHot(labels, z.shape[0], 'the decoder')], 1));
+    return withOneHotLabels(z, labels, this.classCount, `${this.name}: the decoder`);
   }
 
   /** Each continuous column's standard deviation, in standardised units (NaN for other columns). */
@@ -315,7 +312,7 @@ export class MixedConditionalVae extends VariationalAutoencoder implements Condi
       // Bernoulli: x l - log(1 + e^l) = x l - softplus(l).
       const bernoulli = x.mul(logits).sub(tf.softplus(logits)).mul(this.masks.binary);
       const sigma = this.decoder.scales();
-      const gaussian = tf.squaredDifference(x, logits).div(sigma.square()).mul(-0.5).sub(sigma.log()).sub(this.masks.halfLogTwoPi).mul(this.masks.continuous);
+      const gaussian = tf.squaredDifference(x, logits).div(sigma.square()).mul(-0.5).sub(sigma.log()).sub(halfLogTwoPi).mul(this.masks.continuous);
       let total = bernoulli.add(gaussian).sum(1);
       for (const s of this.layout) {
         if (s.kind !== 'categorical') continue;

@@ -63,3 +63,19 @@ export function checkValues(x: ArrayLike<number>, rows: number, columns: readonl
     }
   }
 }
+
+/**
+ * Mean and standard deviation (n - 1 in the denominator; n for a single row) of column `c` of the
+ * row-major values `x` (`cols` per row), over the rows listed in `rows`, or over rows 0..rows-1 when
+ * `rows` is a count. The sums run in row order.
+ */
+export function columnMeanSd(x: ArrayLike<number>, cols: number, c: number, rows: number | ArrayLike<number>): { mean: number; sd: number } {
+  const n = typeof rows === 'number' ? rows : rows.length;
+  const row = typeof rows === 'number' ? (i: number) => i : (i: number) => rows[i];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[row(i) * cols + c];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (x[row(i) * cols + c] - mean) ** 2;
+  return { mean, sd: Math.sqrt(squares / Math.max(1, n - 1)) };
+}

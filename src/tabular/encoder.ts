@@ -2,7 +2,7 @@
 // they are, categorical ones one-hot; every parameter taken from the rows it was fitted on (the
 // training part only), so that validation, test and synthetic rows are encoded the same way.
 import type { ColumnSpec, MixedTable } from './columns';
-import { checkColumns, checkValues } from './columns';
+import { checkColumns, checkValues, columnMeanSd } from './columns';
 import type { Dataset } from '../data/dataset';
 import { makeDataset } from '../data/dataset';
 
@@ -65,12 +65,7 @@ export class TabularEncoder {
     const scales = new Float64Array(cols).fill(NaN);
     columns.forEach((column, c) => {
       if (column.kind !== 'continuous') return;
-      let sum = 0;
-      for (let r = 0; r < rows; r++) sum += x[r * cols + c];
-      const mean = sum / rows;
-      let squares = 0;
-      for (let r = 0; r < rows; r++) squares += (x[r * cols + c] - mean) ** 2;
-      const scale = Math.sqrt(squares / (rows - 1));
+      const { mean, sd: scale } = columnMeanSd(x, cols, c, rows);
       if (!(scale > 0)) throw new Error(`TabularEncoder.fit: continuous column ${c} (${column.name}) has the same value in every row, so it cannot be standardised`);
       means[c] = mean;
       scales[c] = scale;

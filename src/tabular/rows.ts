@@ -4,6 +4,7 @@
 import { checkPositiveInt } from '../core/assert';
 import { Random } from '../core/random';
 import type { MixedTable } from './columns';
+import { columnMeanSd } from './columns';
 
 /** The rows `indices` of `table`, in that order. */
 export function takeRows(table: MixedTable, indices: ArrayLike<number>): MixedTable {
@@ -74,15 +75,7 @@ export function jitterRows(table: MixedTable, options: JitterOptions): MixedTabl
   const random = new Random(options.seed);
   const pool = options.label === undefined ? Array.from({ length: table.rows }, (_, r) => r) : rowsOf(table, options.label);
   const { cols, columns } = table;
-  const spread = columns.map((column, c) => {
-    if (column.kind !== 'continuous') return 0;
-    let sum = 0;
-    let squares = 0;
-    for (let r = 0; r < table.rows; r++) sum += table.x[r * cols + c];
-    const mean = sum / table.rows;
-    for (let r = 0; r < table.rows; r++) squares += (table.x[r * cols + c] - mean) ** 2;
-    return Math.sqrt(squares / Math.max(1, table.rows - 1));
-  });
+  const spread = columns.map((column, c) => (column.kind === 'continuous' ? columnMeanSd(table.x, cols, c, table.rows).sd : 0));
   const out = takeRows(table, Array.from({ length: count }, () => pool[random.int(pool.length)]));
   for (let r = 0; r < count; r++) {
     columns.forEach((column, c) => {
@@ -121,12 +114,7 @@ export function smoteRows(table: MixedTable, options: SmoteOptions): MixedTable 
   const { cols, columns } = table;
   const spread = columns.map((column, c) => {
     if (column.kind !== 'continuous') return 1;
-    let sum = 0;
-    let squares = 0;
-    for (const r of pool) sum += table.x[r * cols + c];
-    const mean = sum / pool.length;
-    for (const r of pool) squares += (table.x[r * cols + c] - mean) ** 2;
-    const sd = Math.sqrt(squares / Math.max(1, pool.length - 1));
+    const { sd } = columnMeanSd(table.x, cols, c, pool);
     return sd > 0 ? sd : 1;
   });
   const distance = (a: number, b: number): number => {
