@@ -43,7 +43,7 @@ function blasFlagSets() {
 }
 
 function compileArgs(cxx, includes, blas, { native, openmp }) {
-  const args = ['-O3', '-std=c++17', '-fPIC', '-Wall', '-Wno-unknown-pragmas', '-DNODE_GYP_MODULE_NAME=replearn_native', '-DNAPI_VERSION=8'];
+  const args = ['-O3', '-fno-math-errno', '-std=c++17', '-fPIC', '-Wall', '-Wno-unknown-pragmas', '-DNODE_GYP_MODULE_NAME=replearn_native', '-DNAPI_VERSION=8'];
   if (native) args.push('-march=native');
   if (openmp) args.push('-fopenmp');
   for (const dir of [...includes, ...blas.include]) args.push(`-I${dir}`);

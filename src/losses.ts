@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeBceWithLogits } from './kernels/native/fused-ops';
 import type { NamedVariable } from './nn/params';
 
 /**
@@ -12,7 +13,7 @@ export function binaryCrossEntropyWithLogits(x: tf.Tensor2D, logits: tf.Tensor2D
 
 /** `binaryCrossEntropyWithLogits` of each example, summed over its features: `[batch]` (minus the Bernoulli log-likelihood). */
 export function binaryCrossEntropyWithLogitsPerExample(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))).sum(1) as tf.Tensor1D);
+  return tf.tidy(() => nativeBceWithLogits(x, logits) ?? tf.relu(logits).sub(logits.mul(x)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))).sum(1) as tf.Tensor1D);
 }
 
 /**

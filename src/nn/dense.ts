@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeDense } from '../kernels/native/fused-ops';
 import type { ParameterScope } from './params';
 
 /** Kept here too for older imports; the scope file (./params) is its home. */
@@ -45,9 +46,14 @@ export function createDense(scope: ParameterScope, spec: DenseSpec): DenseLayer 
   return { weight, bias, activation, inputDim, outputDim };
 }
 
-/** Applies `layer` to `x` `[batch, inputDim]`, giving `[batch, outputDim]`; the matmul, bias and ReLU are one fused kernel. */
+/**
+ * Applies `layer` to `x` `[batch, inputDim]`, giving `[batch, outputDim]`; the matmul, bias and
+ * ReLU are one fused kernel (on `native` also while training, with a fused gradient).
+ */
 export function applyDense(layer: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
   const fusable = layer.activation === 'linear' || layer.activation === 'relu';
+  const native = fusable && x.dtype === 'float32' ? nativeDense(x, layer.weight as tf.Tensor2D, layer.bias as tf.Tensor1D, layer.activation as 'linear' | 'relu') : null;
+  if (native !== null) return native;
   const y: tf.Tensor2D = tf.fused.matMul({ a: x, b: layer.weight as tf.Tensor2D, bias: layer.bias, activation: fusable ? layer.activation : 'linear' }) as tf.Tensor2D;
   return fusable ? y : activate(y, layer.activation);
 }

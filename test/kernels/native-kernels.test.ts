@@ -14,6 +14,9 @@ import { kMeans } from '../../src/latent/kmeans';
 import { Pca } from '../../src/latent/pca';
 import { symmetricEigen } from '../../src/latent/symmetric-eigen';
 import { Optimizer } from '../../src/training/optimizer';
+import { nativeBceWithLogits, nativeDense } from '../../src/kernels/native/fused-ops';
+import { applyDense, type DenseLayer } from '../../src/nn/dense';
+import { binaryCrossEntropyWithLogitsPerExample } from '../../src/losses';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
 // (no compiler or OpenBLAS) the suite is skipped, saying so; CI sets REPLEARN_REQUIRE_NATIVE=1,
@@ -247,6 +250,82 @@ describe('native max pooling, sums and Adam against cpu', { skip }, () => {
     await tf.setBackend('native');
     assert.ok(tf.getKernel(adamKernelName, 'native') !== undefined, 'native registers the fused Adam kernel');
     await agree('adam', run, 1e-5);
+  });
+});
+
+describe('fused dense layers and binary cross-entropy: one kernel forward, fused gradients, against cpu', { skip }, () => {
+  /** A dense layer over plain tensors (applyDense reads only these fields). */
+  const layer = (w: tf.Tensor2D, b: tf.Tensor1D, activation: 'linear' | 'relu') => ({ weight: w, bias: b, activation, inputDim: w.shape[0], outputDim: w.shape[1] }) as unknown as DenseLayer;
+
+  for (const activation of ['linear', 'relu'] as const) {
+    it(`a ${activation} dense layer: values and the gradients of x, weight and bias`, async () => {
+      const [xs, ws, bs, us] = [values(9 * 13, 31), values(13 * 6, 32), values(6, 33), values(9 * 6, 34)];
+      const cpu = await agree(`dense ${activation}`, () => {
+        const [x, w, b, u] = [tf.tensor2d(xs, [9, 13]), tf.tensor2d(ws, [13, 6]), tf.tensor1d(bs), tf.tensor2d(us, [9, 6])];
+        // A loss whose gradient differs per element, so that a wrong mask or transpose shows.
+        const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => applyDense(layer(c as tf.Tensor2D, d as tf.Tensor1D, activation), a as tf.Tensor2D).mul(u).sum();
+        return [applyDense(layer(w, b, activation), x), ...tf.grads(f)([x, w, b])];
+      });
+      if (activation === 'relu') assert.ok(cpu[0].some((v) => v === 0) && cpu[0].some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
+      assert.ok(cpu[3].every((v) => Number.isFinite(v)) && cpu[3].some((v) => Math.abs(v) > 1e-3), 'the bias gradient is not all zeros');
+    });
+  }
+
+  it('runs as one kernel on native (none elsewhere), and a NaN input gives a NaN gradient as on cpu', async () => {
+    await tf.setBackend('cpu');
+    const [x, w, b] = [tf.tensor2d([[1, Number.NaN]]), tf.tensor2d([[1], [1]]), tf.tensor1d([0])];
+    assert.equal(nativeDense(x, w, b, 'relu'), null, 'cpu has no fused dense kernel');
+    const gradients = async () => {
+      const [, dw, db] = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => applyDense(layer(c as tf.Tensor2D, d as tf.Tensor1D, 'relu'), a as tf.Tensor2D).sum())([x, w, b]);
+      return [...(await dw.data()), ...(await db.data())];
+    };
+    const onCpu = await gradients();
+    await tf.setBackend('native');
+    const y = nativeDense(x, w, b, 'relu');
+    assert.ok(y !== null && y.shape.join() === '1,1');
+    const onNative = await gradients();
+    assert.ok(onCpu.every(Number.isNaN), `cpu: ${onCpu}`);
+    assert.ok(onNative.every(Number.isNaN), `native: ${onNative}`);
+    tf.dispose([x, w, b, y!]);
+    await tf.setBackend('cpu');
+  });
+
+  it('binary cross-entropy with logits from -100 to 100: values and both gradients', async () => {
+    const logits = [-100, -30, -8, -1, -1e-6, 0, 1e-6, 0.5, 3, 17, 88, 100];
+    const rows = 3;
+    const ls = Float32Array.from({ length: rows * logits.length }, (_, i) => logits[i % logits.length] * (1 + 0.1 * Math.floor(i / logits.length)));
+    const xs = Float32Array.from(values(ls.length, 41), (v) => (v + 1) / 2);
+    const ws = values(rows, 42);
+    const cpu = await agree(
+      'bce',
+      () => {
+        const [l, x, u] = [tf.tensor2d(ls, [rows, logits.length]), tf.tensor2d(xs, [rows, logits.length]), tf.tensor1d(ws)];
+        const f = (a: tf.Tensor, c: tf.Tensor) => binaryCrossEntropyWithLogitsPerExample(c as tf.Tensor2D, a as tf.Tensor2D).mul(u).sum();
+        return [binaryCrossEntropyWithLogitsPerExample(x, l), ...tf.grads(f)([l, x])];
+      },
+      2e-6,
+    );
+    assert.ok(cpu[0].every((v) => v > 1), 'each row has a sizeable loss');
+  });
+
+  it('refuses mismatched shapes, naming the kernel', async () => {
+    await tf.setBackend('native');
+    const [a, c] = [tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D];
+    assert.throws(() => nativeBceWithLogits(a, c), /ReplearnBce: logits and x must be float32 of one 2-D shape/);
+    assert.throws(() => nativeDense(a, c, tf.zeros([3]) as tf.Tensor1D, 'relu'), /ReplearnDense: needs x \[batch, in\], weight \[in, out\] and bias \[out\]/);
+    tf.dispose([a, c]);
+    await tf.setBackend('cpu');
+  });
+
+  it('leaves nothing behind on the heap (forward and gradients)', async () => {
+    await noLeaks(() => {
+      const [x, w, b] = [tf.tensor2d(values(8 * 5, 51), [8, 5]), tf.tensor2d(values(5 * 4, 52), [5, 4]), tf.tensor1d(values(4, 53))];
+      const target = tf.tensor2d(values(8 * 4, 54).map(Math.abs), [8, 4]);
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => binaryCrossEntropyWithLogitsPerExample(target, applyDense(layer(c as tf.Tensor2D, d as tf.Tensor1D, 'relu'), a as tf.Tensor2D)).sum();
+      const out = tf.grads(f)([x, w, b]);
+      tf.dispose([x, w, b, target]);
+      return out;
+    });
   });
 });
 

@@ -28,6 +28,16 @@ export type NativeKernel = (args: KernelArgs, backend: WasmBackend) => TensorInf
 /** Name of the fused Adam kernel the native backend registers (see Optimizer). */
 export const adamKernelName = 'ReplearnAdam';
 
+/** Name of the dense-layer kernel (x W + b, then linear or ReLU) whose gradient is `reluBiasGradKernelName` and two products. */
+export const denseKernelName = 'ReplearnDense';
+
+/** Name of the kernel giving a ReLU dense layer's masked gradient and its bias gradient in one pass. */
+export const reluBiasGradKernelName = 'ReplearnReluBiasGrad';
+
+/** Name of the binary cross-entropy-with-logits kernel (one sum per row) and of its gradient. */
+export const bceKernelName = 'ReplearnBce';
+export const bceGradKernelName = 'ReplearnBceGrad';
+
 /** Element (float) offset of a tensor on the wasm heap. */
 function offsetOf(backend: WasmBackend, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
@@ -315,6 +325,68 @@ function adam(addon: NativeAddon): NativeKernel {
   };
 }
 
+/** `ReplearnDense`: inputs x [B, K], weight [K, N], bias [N]; attribute activation 'linear' | 'relu'. */
+function dense(addon: NativeAddon): NativeKernel {
+  const product = matMul(addon, true);
+  return ({ inputs, attrs }, backend) => {
+    const { x, weight, bias } = inputs as { x: TensorInfo; weight: TensorInfo; bias: TensorInfo };
+    const { activation } = (attrs ?? {}) as { activation?: string };
+    if (activation !== 'linear' && activation !== 'relu') throw new Error(`${denseKernelName}: activation must be linear or relu, got ${String(activation)}`);
+    if (x.shape.length !== 2 || weight.shape.length !== 2 || bias.shape.length !== 1 || bias.shape[0] !== weight.shape[1]) {
+      throw new Error(`${denseKernelName}: needs x [batch, in], weight [in, out] and bias [out], got [${x.shape}], [${weight.shape}] and [${bias.shape}]`);
+    }
+    const out = product({ inputs: { a: x, b: weight, bias }, backend, attrs: { activation } }, backend);
+    if (out === null) throw new Error(`${denseKernelName}: x, weight and bias must be float32`);
+    return out;
+  };
+}
+
+/** `ReplearnReluBiasGrad`: inputs dy and y (a ReLU layer's output), both [rows, cols]; outputs g (dy masked by y > 0) and db (g's column sums). */
+function reluBiasGrad(addon: NativeAddon): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { dy, y } = inputs as { dy: TensorInfo; y: TensorInfo };
+    if (!allFloat(dy, y) || dy.shape.length !== 2 || dy.shape.some((d, i) => d !== y.shape[i]) || y.shape.length !== 2) {
+      throw new Error(`${reluBiasGradKernelName}: dy and y must be float32 of one 2-D shape, got [${dy.shape}] and [${y.shape}]`);
+    }
+    const [rows, cols] = dy.shape;
+    const g = backend.makeOutput([rows, cols], 'float32');
+    const db = backend.makeOutput([cols], 'float32');
+    addon.reluBiasGrad(backend.wasm.HEAPU8, { dyOffset: offsetOf(backend, dy), yOffset: offsetOf(backend, y), gOffset: offsetOf(backend, g), dbOffset: offsetOf(backend, db), rows, cols });
+    return [g, db];
+  };
+}
+
+/** Throws unless logits and x are float32 of one 2-D shape; returns [rows, cols]. */
+function bceShape(kernel: string, logits: TensorInfo, x: TensorInfo): [number, number] {
+  if (!allFloat(logits, x) || logits.shape.length !== 2 || x.shape.length !== 2 || logits.shape[0] !== x.shape[0] || logits.shape[1] !== x.shape[1]) {
+    throw new Error(`${kernel}: logits and x must be float32 of one 2-D shape, got [${logits.shape}] and [${x.shape}]`);
+  }
+  return [logits.shape[0], logits.shape[1]];
+}
+
+/** `ReplearnBce`: inputs logits and x [rows, cols]; output [rows], each row's binary cross-entropy summed. */
+function bce(addon: NativeAddon): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { logits, x } = inputs as { logits: TensorInfo; x: TensorInfo };
+    const [rows, cols] = bceShape(bceKernelName, logits, x);
+    const out = backend.makeOutput([rows], 'float32');
+    addon.bce(backend.wasm.HEAPU8, { logitsOffset: offsetOf(backend, logits), xOffset: offsetOf(backend, x), outOffset: offsetOf(backend, out), rows, cols });
+    return out;
+  };
+}
+
+/** `ReplearnBceGrad`: inputs dy [rows], logits and x [rows, cols]; output dy[r] (sigmoid(logits) - x). */
+function bceGrad(addon: NativeAddon): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { dy, logits, x } = inputs as { dy: TensorInfo; logits: TensorInfo; x: TensorInfo };
+    const [rows, cols] = bceShape(bceGradKernelName, logits, x);
+    if (!allFloat(dy) || dy.shape.length !== 1 || dy.shape[0] !== rows) throw new Error(`${bceGradKernelName}: dy must be float32 [${rows}], got [${dy.shape}]`);
+    const out = backend.makeOutput([rows, cols], 'float32');
+    addon.bceGrad(backend.wasm.HEAPU8, { dyOffset: offsetOf(backend, dy), logitsOffset: offsetOf(backend, logits), xOffset: offsetOf(backend, x), dLogitsOffset: offsetOf(backend, out), rows, cols });
+    return out;
+  };
+}
+
 /**
  * The kernels the native backend runs in the addon, by TF.js kernel name (every other kernel is
  * wasm's): the one list of them, which registration and `nativeKernelNames` read.
@@ -331,6 +403,10 @@ export const nativeKernelTable: Readonly<Record<string, (addon: NativeAddon) => 
   MaxPoolGrad: maxPoolGrad,
   Sum: sum,
   [adamKernelName]: adam,
+  [denseKernelName]: dense,
+  [reluBiasGradKernelName]: reluBiasGrad,
+  [bceKernelName]: bce,
+  [bceGradKernelName]: bceGrad,
 };
 
 /** Names of the kernels the native backend runs in the addon (the rest are wasm's). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelTable, type KernelArgs, type NativeKernel, type WasmBackend } from './adapters';
+import { registerFusedGradients } from './fused-ops';
 import type { NativeAddon } from './signatures';
 
 /** The TF.js name of the native backend. */
@@ -43,6 +44,7 @@ export async function registerNativeBackend(addon: NativeAddon): Promise<void> {
   for (const [name, own] of Object.entries(replaced)) {
     if (tf.getKernel(name, nativeBackendName) === undefined) tf.registerKernel({ kernelName: name, backendName: nativeBackendName, kernelFunc: withFallback(name, own) });
   }
+  registerFusedGradients();
   tf.registerBackend(nativeBackendName, () => {
     const wasm = engine().registry.wasm;
     if (wasm === undefined) throw new Error('replearn native: the wasm backend is not initialised (registerNativeBackend does that)');

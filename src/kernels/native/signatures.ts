@@ -128,6 +128,32 @@ export const addonSignatures = {
     ['beta2', 'real'],
     ['epsilon', 'real'],
   ],
+  /** The backward pass of a dense layer's ReLU and bias (dy, y its output, rows x cols): g = dy where y > 0, else 0; db = the column sums of g. */
+  reluBiasGrad: [
+    ['dyOffset', 'int'],
+    ['yOffset', 'int'],
+    ['gOffset', 'int'],
+    ['dbOffset', 'int'],
+    ['rows', 'int'],
+    ['cols', 'int'],
+  ],
+  /** out[r] = the binary cross-entropy of targets x against logits (rows x cols) summed over row r. */
+  bce: [
+    ['logitsOffset', 'int'],
+    ['xOffset', 'int'],
+    ['outOffset', 'int'],
+    ['rows', 'int'],
+    ['cols', 'int'],
+  ],
+  /** dLogits = dy[r] (sigmoid(logits) - x): the gradient of bce's row sums. */
+  bceGrad: [
+    ['dyOffset', 'int'],
+    ['logitsOffset', 'int'],
+    ['xOffset', 'int'],
+    ['dLogitsOffset', 'int'],
+    ['rows', 'int'],
+    ['cols', 'int'],
+  ],
 } as const;
 
 /** A kernel entry point of the addon. */
