@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from './dense';
+import { nativeBiasActivation, nativeConv } from '../kernels/native/fused-ops';
 import { activate } from './dense';
 import type { ParameterScope } from './params';
 
@@ -62,9 +63,16 @@ export function createConvTranspose(scope: ParameterScope, spec: ConvSpec): Conv
   return { filter, bias, strides: spec.strides, activation: spec.activation };
 }
 
-/** Applies a convolution to `x` `[batch, h, w, inChannels]`; bias and ReLU are fused into the kernel. */
+/**
+ * Applies a convolution to `x` `[batch, h, w, inChannels]`; bias and ReLU are fused into the kernel
+ * (on `native` also while training, with a fused gradient).
+ */
 export function applyConv(layer: ConvLayer, x: tf.Tensor4D): tf.Tensor4D {
   const fusable = layer.activation === 'linear' || layer.activation === 'relu';
+  if (fusable && x.dtype === 'float32') {
+    const native = nativeConv(x, layer.filter as tf.Tensor4D, layer.bias as tf.Tensor1D, layer.strides as [number, number], 'same', layer.activation as 'linear' | 'relu');
+    if (native !== null) return native;
+  }
   const y = tf.fused.conv2d({
     x,
     filter: layer.filter as tf.Tensor4D,
@@ -82,6 +90,10 @@ export function applyConvTranspose(layer: ConvTransposeLayer, x: tf.Tensor4D): t
   const [batch, h, w] = x.shape;
   const shape: [number, number, number, number] = [batch, h * layer.strides[0], w * layer.strides[1], outChannels];
   const y = tf.conv2dTranspose(x, layer.filter as tf.Tensor4D, shape, layer.strides as [number, number], 'same');
+  if (layer.activation === 'linear' || layer.activation === 'relu') {
+    const native = nativeBiasActivation(y, layer.bias as tf.Tensor1D, layer.activation);
+    if (native !== null) return native;
+  }
   return activate(tf.add(y, layer.bias), layer.activation);
 }
 

@@ -16,6 +16,7 @@ import { symmetricEigen } from '../../src/latent/symmetric-eigen';
 import { Optimizer } from '../../src/training/optimizer';
 import { nativeBceWithLogits, nativeDense } from '../../src/kernels/native/fused-ops';
 import { applyDense, type DenseLayer } from '../../src/nn/dense';
+import { applyConv, applyConvTranspose, type ConvLayer, type ConvTransposeLayer } from '../../src/nn/conv';
 import { binaryCrossEntropyWithLogitsPerExample } from '../../src/losses';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
@@ -268,6 +269,29 @@ describe('fused dense layers and binary cross-entropy: one kernel forward, fused
       });
       if (activation === 'relu') assert.ok(cpu[0].some((v) => v === 0) && cpu[0].some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
       assert.ok(cpu[3].every((v) => Number.isFinite(v)) && cpu[3].some((v) => Math.abs(v) > 1e-3), 'the bias gradient is not all zeros');
+    });
+  }
+
+  for (const [activation, strides] of [['relu', [1, 1]], ['linear', [2, 2]], ['relu', [2, 1]]] as const) {
+    it(`a ${activation} convolution layer, strides [${strides}], and a transposed one: values and every gradient`, async () => {
+      const [xs, ws, bs, ts, tbs] = [values(3 * 7 * 6 * 4, 61), values(3 * 3 * 4 * 5, 62), values(5, 63), values(3 * 3 * 2 * 5, 64), values(2, 65)];
+      const cpu = await agree(
+        `conv layer ${activation} ${strides}`,
+        () => {
+          const [x, w, b, t, tb] = [tf.tensor4d(xs, [3, 7, 6, 4]), tf.tensor4d(ws, [3, 3, 4, 5]), tf.tensor1d(bs), tf.tensor4d(ts, [3, 3, 2, 5]), tf.tensor1d(tbs)];
+          // conv (4 -> 5 channels), then a transposed conv back (5 -> 2), weighted so every gradient element differs.
+          const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, e: tf.Tensor, k: tf.Tensor) => {
+            const h = applyConv({ filter: c, bias: d, strides, activation } as unknown as ConvLayer, a as tf.Tensor4D);
+            const out = applyConvTranspose({ filter: e, bias: k, strides, activation } as unknown as ConvTransposeLayer, h);
+            return out.mul(tf.linspace(-1, 2, out.size).reshape(out.shape)).sum();
+          };
+          const h = applyConv({ filter: w, bias: b, strides, activation } as unknown as ConvLayer, x);
+          return [h, ...tf.grads(f)([x, w, b, t, tb])];
+        },
+        1e-4,
+      );
+      if (activation === 'relu') assert.ok(cpu[0].some((v) => v === 0) && cpu[0].some((v) => v > 0), 'the ReLU cuts some outputs and passes others');
+      for (const [i, name] of ['dx', 'dw', 'db', 'dt', 'dtb'].entries()) assert.ok(cpu[i + 1].some((v) => Math.abs(v) > 1e-3), `${name} is not all zeros`);
     });
   }
 

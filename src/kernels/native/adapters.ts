@@ -31,6 +31,12 @@ export const adamKernelName = 'ReplearnAdam';
 /** Name of the dense-layer kernel (x W + b, then linear or ReLU) whose gradient is `reluBiasGradKernelName` and two products. */
 export const denseKernelName = 'ReplearnDense';
 
+/** Name of the convolution-layer kernel (conv2d 'same' or 'valid', NHWC, + bias, then linear or ReLU). */
+export const convKernelName = 'ReplearnConv2d';
+
+/** Name of the kernel adding a bias over the last axis and applying linear or ReLU. */
+export const biasActivationKernelName = 'ReplearnBiasActivation';
+
 /** Name of the kernel giving a ReLU dense layer's masked gradient and its bias gradient in one pass. */
 export const reluBiasGradKernelName = 'ReplearnReluBiasGrad';
 
@@ -341,15 +347,53 @@ function dense(addon: NativeAddon): NativeKernel {
   };
 }
 
-/** `ReplearnReluBiasGrad`: inputs dy and y (a ReLU layer's output), both [rows, cols]; outputs g (dy masked by y > 0) and db (g's column sums). */
+/** `ReplearnConv2d`: inputs x [B, H, W, C], filter [KH, KW, C, CO], bias [CO]; attributes strides, pad ('same' | 'valid'), activation ('linear' | 'relu'). */
+function convLayer(addon: NativeAddon): NativeKernel {
+  const convolution = conv2d(addon, true);
+  return ({ inputs, attrs }, backend) => {
+    const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
+    const { strides, pad, activation } = (attrs ?? {}) as { strides?: [number, number]; pad?: string; activation?: string };
+    if (activation !== 'linear' && activation !== 'relu') throw new Error(`${convKernelName}: activation must be linear or relu, got ${String(activation)}`);
+    if (x.shape.length !== 4 || filter.shape.length !== 4 || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3] || x.shape[3] !== filter.shape[2]) {
+      throw new Error(`${convKernelName}: needs x [batch, h, w, c], filter [kh, kw, c, out] and bias [out], got [${x.shape}], [${filter.shape}] and [${bias.shape}]`);
+    }
+    const out = convolution({ inputs: { x, filter, bias }, backend, attrs: { strides: strides ?? [1, 1], pad: pad ?? 'same', dataFormat: 'NHWC', dilations: 1, activation } }, backend);
+    if (out === null) throw new Error(`${convKernelName}: x, filter and bias must be float32`);
+    return out;
+  };
+}
+
+/** Rows and columns of a tensor seen as [everything but the last axis, the last axis]. */
+function rowsAndColumns(t: TensorInfo): [number, number] {
+  const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+  return [cols === 0 ? 0 : size(t.shape) / cols, cols];
+}
+
+/** `ReplearnBiasActivation`: inputs x [..., C] and bias [C]; attribute activation 'linear' | 'relu'; output activation(x + bias). */
+function biasActivation(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { x, bias } = inputs as { x: TensorInfo; bias: TensorInfo };
+    const { activation } = (attrs ?? {}) as { activation?: string };
+    if (activation !== 'linear' && activation !== 'relu') throw new Error(`${biasActivationKernelName}: activation must be linear or relu, got ${String(activation)}`);
+    if (!allFloat(x, bias) || x.shape.length === 0 || bias.shape.length !== 1 || bias.shape[0] !== x.shape[x.shape.length - 1]) {
+      throw new Error(`${biasActivationKernelName}: needs float32 x [..., c] and bias [c], got [${x.shape}] and [${bias.shape}]`);
+    }
+    const [rows, cols] = rowsAndColumns(x);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    addon.biasActivation(backend.wasm.HEAPU8, { xOffset: offsetOf(backend, x), biasOffset: offsetOf(backend, bias), outOffset: offsetOf(backend, out), rows, cols, activation, leakyreluAlpha: 0 });
+    return out;
+  };
+}
+
+/** `ReplearnReluBiasGrad`: inputs dy and y (a ReLU layer's output) of one shape [..., C]; outputs g (dy masked by y > 0) and db [C] (g summed over all but the last axis). */
 function reluBiasGrad(addon: NativeAddon): NativeKernel {
   return ({ inputs }, backend) => {
     const { dy, y } = inputs as { dy: TensorInfo; y: TensorInfo };
-    if (!allFloat(dy, y) || dy.shape.length !== 2 || dy.shape.some((d, i) => d !== y.shape[i]) || y.shape.length !== 2) {
-      throw new Error(`${reluBiasGradKernelName}: dy and y must be float32 of one 2-D shape, got [${dy.shape}] and [${y.shape}]`);
+    if (!allFloat(dy, y) || dy.shape.length === 0 || dy.shape.length !== y.shape.length || dy.shape.some((d, i) => d !== y.shape[i])) {
+      throw new Error(`${reluBiasGradKernelName}: dy and y must be float32 of one shape, got [${dy.shape}] and [${y.shape}]`);
     }
-    const [rows, cols] = dy.shape;
-    const g = backend.makeOutput([rows, cols], 'float32');
+    const [rows, cols] = rowsAndColumns(dy);
+    const g = backend.makeOutput([...dy.shape], 'float32');
     const db = backend.makeOutput([cols], 'float32');
     addon.reluBiasGrad(backend.wasm.HEAPU8, { dyOffset: offsetOf(backend, dy), yOffset: offsetOf(backend, y), gOffset: offsetOf(backend, g), dbOffset: offsetOf(backend, db), rows, cols });
     return [g, db];
@@ -405,6 +449,8 @@ export const nativeKernelTable: Readonly<Record<string, (addon: NativeAddon) => 
   [adamKernelName]: adam,
   [denseKernelName]: dense,
   [reluBiasGradKernelName]: reluBiasGrad,
+  [convKernelName]: convLayer,
+  [biasActivationKernelName]: biasActivation,
   [bceKernelName]: bce,
   [bceGradKernelName]: bceGrad,
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bceGradKernelName, bceKernelName, denseKernelName, reluBiasGradKernelName } from './adapters';
+import { bceGradKernelName, bceKernelName, biasActivationKernelName, convKernelName, denseKernelName, reluBiasGradKernelName } from './adapters';
 
 /**
  * Fused layer ops of the `native` backend, each one kernel forward and as few as it takes backward,
@@ -7,6 +7,10 @@ import { bceGradKernelName, bceKernelName, denseKernelName, reluBiasGradKernelNa
  *
  * - `nativeDense`: x W + b then linear or ReLU, one call forward (TF.js fuses it only outside a
  *   gradient tape); backward one call for the ReLU mask and the bias gradient, then the two products.
+ * - `nativeConv`: the same for a 2-D convolution layer (NHWC): backward the ReLU mask and bias
+ *   gradient in one call, then the two convolution gradients.
+ * - `nativeBiasActivation`: x + bias then linear or ReLU (after a transposed convolution), one
+ *   call each way.
  * - `nativeBceWithLogits`: the binary cross-entropy with logits summed per row, one call forward
  *   and one backward (TF.js: relu, mul, sub, abs, neg, exp, log1p, add, sum and their gradients).
  *
@@ -15,6 +19,18 @@ import { bceGradKernelName, bceKernelName, denseKernelName, reluBiasGradKernelNa
  */
 
 let gradientsRegistered = false;
+
+/** A layer's activation the fused kernels apply. */
+export type FusedActivation = 'linear' | 'relu';
+
+/**
+ * The gradient through a bias and an activation: g, the gradient of the sum before the
+ * activation, and db, g summed over every axis but the last. `y` is the layer's output.
+ */
+function maskedGradient(dy: tf.Tensor, y: tf.Tensor, activation: string): [tf.Tensor, tf.Tensor1D] {
+  if (activation === 'relu') return tf.engine().runKernel(reluBiasGradKernelName, { dy, y }, {}) as [tf.Tensor, tf.Tensor1D];
+  return [dy, tf.sum(dy, dy.shape.map((_, i) => i).slice(0, -1)) as tf.Tensor1D];
+}
 
 /** Registers the gradients of the fused kernels (once; they are global in TF.js, and only `native` has the kernels). */
 export function registerFusedGradients(): void {
@@ -26,11 +42,34 @@ export function registerFusedGradients(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [x, weight, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const grad = dy as tf.Tensor2D;
-      // Computed here, outside the per-input closures, so the two products share them.
-      const [g, db] =
-        (attrs as { activation: string }).activation === 'relu' ? (tf.engine().runKernel(reluBiasGradKernelName, { dy: grad, y }, {}) as [tf.Tensor2D, tf.Tensor1D]) : [grad, tf.sum(grad, 0) as tf.Tensor1D];
+      // Computed here, outside the per-input closures, so that the two products share them.
+      const [g, db] = maskedGradient(dy as tf.Tensor, y, (attrs as { activation: string }).activation) as [tf.Tensor2D, tf.Tensor1D];
       return { x: () => tf.matMul(g, weight, false, true), weight: () => tf.matMul(x, g, true, false), bias: () => db };
+    },
+  });
+  tf.registerGradient({
+    kernelName: convKernelName,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, activation } = attrs as { strides: [number, number]; pad: string; activation: string };
+      const [g, db] = maskedGradient(dy as tf.Tensor, y, activation);
+      const common = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] };
+      return {
+        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D,
+        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D,
+        bias: () => db,
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: biasActivationKernelName,
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [y] = saved;
+      const [g, db] = maskedGradient(dy as tf.Tensor, y, (attrs as { activation: string }).activation);
+      return { x: () => g, bias: () => db };
     },
   });
   tf.registerGradient({
@@ -51,9 +90,21 @@ export function registerFusedGradients(): void {
 const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
 
 /** `activation(x weight + bias)` for a linear or ReLU layer as one native kernel; null where the backend has none. */
-export function nativeDense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, activation: 'linear' | 'relu'): tf.Tensor2D | null {
+export function nativeDense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation): tf.Tensor2D | null {
   if (!hasKernel(denseKernelName)) return null;
   return tf.engine().runKernel(denseKernelName, { x, weight, bias }, { activation }) as tf.Tensor2D;
+}
+
+/** `activation(conv2d(x, filter) + bias)`, NHWC, stride `strides`, no dilation, as one native kernel; null where the backend has none. */
+export function nativeConv(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, strides: [number, number], pad: 'same' | 'valid', activation: FusedActivation): tf.Tensor4D | null {
+  if (!hasKernel(convKernelName)) return null;
+  return tf.engine().runKernel(convKernelName, { x, filter, bias }, { strides, pad, activation } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** `activation(x + bias)` with `bias` over the last axis, as one native kernel; null where the backend has none. */
+export function nativeBiasActivation<T extends tf.Tensor>(x: T, bias: tf.Tensor1D, activation: FusedActivation): T | null {
+  if (!hasKernel(biasActivationKernelName)) return null;
+  return tf.engine().runKernel(biasActivationKernelName, { x, bias }, { activation }) as T;
 }
 
 /** Each row's binary cross-entropy of targets `x` against `logits` (both `[batch, features]`), `[batch]`; null where the backend has no such kernel. */

@@ -137,6 +137,16 @@ export const addonSignatures = {
     ['rows', 'int'],
     ['cols', 'int'],
   ],
+  /** out = activation(x + bias), x rows x cols, bias cols long. */
+  biasActivation: [
+    ['xOffset', 'int'],
+    ['biasOffset', 'int'],
+    ['outOffset', 'int'],
+    ['rows', 'int'],
+    ['cols', 'int'],
+    ['activation', 'activation'],
+    ['leakyreluAlpha', 'real'],
+  ],
   /** out[r] = the binary cross-entropy of targets x against logits (rows x cols) summed over row r. */
   bce: [
     ['logitsOffset', 'int'],
