@@ -41,14 +41,16 @@ namespace {
 // Workspace cap for im2col columns, in floats (16 MiB).
 constexpr int64_t kColumnCap = 4 << 20;
 
-// Threads for large products (set by threads()); smaller ones run on one thread, where waking a
-// second costs more than it saves. Measured on 2 cores (AMD EPYC, OpenBLAS 0.3.21): the dense
-// autoencoder's 51-MFLOP products ran 1.3-1.7x faster on 2 threads, its 4-MFLOP ones no faster.
+// Threads for large products and loops (set by threads()); smaller ones run on one thread, where
+// waking a second costs more than it saves. Measured on 2 cores (AMD EPYC, OpenBLAS 0.3.21): a
+// 51-MFLOP product alone ran 1.3-1.7x faster on 2 threads, yet whole training steps were faster
+// with products under 100 MFLOP and loops under 2^20 elements on one thread (dense autoencoder
+// 18-20k against 15-16k samples/s with 20 MFLOP and 2^16; the 1-D conv autoencoder 11k against 8k).
 int maxThreads = 1;
 int blasThreads = -1;
-constexpr double kParallelFlops = 2.0e7;
+constexpr double kParallelFlops = 1.0e8;
 // Elementwise loops at least this long run on every thread.
-constexpr int64_t kParallelElements = 1 << 16;
+constexpr int64_t kParallelElements = 1 << 20;
 
 // Calls f(begin, end) on contiguous parts of [0, n): one part per thread when n is at least
 // `parallelAt`, else one part on this thread. The loops inside f carry `#pragma omp simd`: a
