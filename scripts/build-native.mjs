@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Builds replearn's native addon (src/native/replearn_native.cc -> build/native/replearn_native.node)
 // where a C++ compiler and OpenBLAS exist, and skips it cleanly where not: training then runs on
-// wasm. As root on Debian/Ubuntu it installs libopenblas-dev with apt-get when OpenBLAS is missing
-// (set REPLEARN_NO_APT=1 to stop that). REPLEARN_NATIVE=0 skips the addon altogether.
+// wasm. With oneDNN (Debian's libdnnl-dev 2.x, Homebrew's or pip's 3.x) the addon's convolutions
+// can run on it; without, the addon is built without it. As root on Debian/Ubuntu it installs
+// libopenblas-dev and libdnnl-dev with apt-get when they are missing (set REPLEARN_NO_APT=1 to stop
+// that). REPLEARN_NATIVE=0 skips the addon altogether; REPLEARN_ONEDNN=0 builds it without oneDNN.
 // Node built-ins only: setup runs it before anything else is certain.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,40 +44,86 @@ function blasFlagSets() {
   return sets;
 }
 
-function compileArgs(cxx, includes, blas, { native, openmp }) {
+/** Include and library flags for oneDNN (tried in order; the system's default paths first). */
+function dnnlFlagSets() {
+  const sets = [{ include: [], lib: [] }];
+  for (const prefix of ['/opt/homebrew/opt/onednn', '/usr/local/opt/onednn']) {
+    if (fs.existsSync(prefix)) sets.push({ include: [path.join(prefix, 'include')], lib: [path.join(prefix, 'lib')] });
+  }
+  return sets;
+}
+
+function compileArgs(cxx, includes, blas, { native, openmp, dnnl }) {
   const args = ['-O3', '-fno-math-errno', '-std=c++17', '-fPIC', '-Wall', '-Wno-unknown-pragmas', '-DNODE_GYP_MODULE_NAME=replearn_native', '-DNAPI_VERSION=8'];
   if (native) args.push('-march=native');
   if (openmp) args.push('-fopenmp');
-  for (const dir of [...includes, ...blas.include]) args.push(`-I${dir}`);
+  if (dnnl) args.push('-DREPLEARN_DNNL');
+  for (const dir of [...includes, ...blas.include, ...(dnnl?.include ?? [])]) args.push(`-I${dir}`);
   args.push(source, '-o', nativeOutput);
   if (process.platform === 'darwin') args.push('-bundle', '-undefined', 'dynamic_lookup');
   else args.push('-shared');
-  for (const dir of blas.lib) args.push(`-L${dir}`, `-Wl,-rpath,${dir}`);
+  for (const dir of [...blas.lib, ...(dnnl?.lib ?? [])]) args.push(`-L${dir}`, `-Wl,-rpath,${dir}`);
   args.push('-lopenblas');
+  if (dnnl) args.push('-ldnnl');
   return args;
 }
 
-function tryBuild(cxx, includes) {
+/** Builds with oneDNN (`dnnl`, a flag set) or without it (null); `{ ok, command }` or `{ ok: false, output }`. */
+function tryBuild(cxx, includes, dnnl) {
   let last = '';
   for (const blas of blasFlagSets()) {
     for (const variant of [
       { native: true, openmp: true },
       { native: false, openmp: true },
-      { native: false, openmp: false },
+      // oneDNN's Debian build runs on OpenMP: without it the addon is built without oneDNN.
+      ...(dnnl ? [] : [{ native: false, openmp: false }]),
     ]) {
-      const args = compileArgs(cxx, includes, blas, variant);
+      const args = compileArgs(cxx, includes, blas, { ...variant, dnnl });
       const result = capture(cxx, args);
       if (result.ok) return { ok: true, command: [cxx, ...args].join(' ') };
       last = result.output;
-      // A missing cblas.h or libopenblas is not fixed by other code-generation flags.
-      if (/cblas\.h|-lopenblas|openblas/i.test(result.output)) break;
+      // A missing cblas.h, libopenblas, dnnl.hpp or libdnnl is not fixed by other code-generation flags.
+      if (/cblas\.h|-lopenblas|openblas|dnnl/i.test(result.output)) break;
     }
   }
   return { ok: false, output: last };
 }
 
+function missingDnnl(output) {
+  return /dnnl\.hpp: No such file|cannot find -ldnnl|library not found for -ldnnl|'oneapi\/dnnl\/dnnl\.hpp' file not found/.test(output);
+}
+
+/** The build with oneDNN where it can be had (installing Debian's libdnnl-dev as root once), else without. */
+function buildWithOrWithoutDnnl(cxx, includes, log) {
+  if (process.env.REPLEARN_ONEDNN !== '0') {
+    let last = null;
+    for (const dnnl of dnnlFlagSets()) {
+      const result = tryBuild(cxx, includes, dnnl);
+      if (result.ok) return result;
+      last = result;
+    }
+    if (last !== null && missingDnnl(last.output) && !missingBlas(last.output) && aptInstallDnnl(log)) {
+      const result = tryBuild(cxx, includes, dnnlFlagSets()[0]);
+      if (result.ok) return result;
+      last = result;
+    }
+    if (last !== null && !missingBlas(last.output)) {
+      log(`building without oneDNN (convolutions take the im2col way): ${missingDnnl(last.output) ? 'oneDNN was not found (Debian/Ubuntu: apt-get install libdnnl-dev; macOS: brew install onednn)' : last.output.trim().split('\n').slice(0, 2).join(' | ')}`);
+    }
+  }
+  return tryBuild(cxx, includes, null);
+}
+
 function missingBlas(output) {
   return /cblas\.h: No such file|cannot find -lopenblas|library not found for -lopenblas|'cblas\.h' file not found/.test(output);
+}
+
+function aptInstallDnnl(log) {
+  if (!aptAllowed()) return false;
+  log('oneDNN is missing: installing Debian\'s libdnnl-dev with apt-get (as root; REPLEARN_NO_APT=1 stops this)');
+  const { ok, failure } = aptInstall(['libdnnl-dev']);
+  if (!ok) log(`apt-get could not install libdnnl-dev: ${failure}`);
+  return ok;
 }
 
 function aptInstallOpenBlas(log) {
@@ -111,8 +159,8 @@ export function ensureNative(log = (m) => console.log(`[native] ${m}`)) {
   fs.mkdirSync(path.dirname(nativeOutput), { recursive: true });
   fs.rmSync(nativeOutput, { force: true });
   const started = Date.now();
-  let result = tryBuild(cxx, [includes[0]]);
-  if (!result.ok && missingBlas(result.output) && aptInstallOpenBlas(log)) result = tryBuild(cxx, [includes[0]]);
+  let result = buildWithOrWithoutDnnl(cxx, [includes[0]], log);
+  if (!result.ok && missingBlas(result.output) && aptInstallOpenBlas(log)) result = buildWithOrWithoutDnnl(cxx, [includes[0]], log);
   if (!result.ok) {
     const why = missingBlas(result.output)
       ? 'OpenBLAS was not found (Debian/Ubuntu: apt-get install libopenblas-dev; Fedora: dnf install openblas-devel; macOS: brew install openblas)'
@@ -138,6 +186,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = ensureNative();
   if (!result.built && process.env.REPLEARN_REQUIRE_NATIVE === '1') {
     console.error('[native] REPLEARN_REQUIRE_NATIVE=1 and the addon could not be built');
+    process.exit(1);
+  }
+  if (result.built && process.env.REPLEARN_REQUIRE_ONEDNN === '1' && !/oneDNN/.test(JSON.parse(fs.readFileSync(stampFile, 'utf8')).blas ?? '')) {
+    console.error('[native] REPLEARN_REQUIRE_ONEDNN=1 and the addon was built without oneDNN');
     process.exit(1);
   }
 }

@@ -10,6 +10,6 @@
  * loading the addon), adapters.ts (the TF.js kernel functions), register.ts (the backend).
  */
 export type { NativeAddon } from './native/signatures';
-export { loadNativeAddon, nativeAddonPath, nativeThreads } from './native/load';
+export { loadNativeAddon, nativeAddonPath, nativeConvolutionMode, nativeThreads } from './native/load';
 export { adamKernelName, nativeKernelNames } from './native/adapters';
 export { nativeBackendName, registerNativeBackend } from './native/register';

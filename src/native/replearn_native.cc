@@ -23,6 +23,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+#include <chrono>
+#include <map>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -502,6 +504,229 @@ void sumTaps(const Conv& v, const float* z, int64_t n0, int64_t count, float* y)
 // input pixel, im2col's has C*KH*KW per output pixel.
 bool gridIsSmaller(const Conv& v) { return v.co * v.h * v.w < v.c * v.oh * v.ow; }
 
+// ---- Which way a convolution goes: oneDNN's primitives or today's way ----
+// oneDNN (the library behind PyTorch's CPU convolutions) runs a convolution pass (forward, input
+// gradient, filter gradient) with activations in NHWC as TF.js keeps them and the filter in the
+// blocked format oneDNN picks, reordered from (or, for the filter gradient, to) TF.js's
+// [KH, KW, C, CO] on every call. Its primitives are made once per shape, pass and thread count.
+// Where oneDNN is slower (measured: the 1-channel output layer's forward) today's way stays: in
+// the default mode `kAuto`, the first calls of each shape and pass alternate the two ways, and
+// after three timed calls of each the faster by median serves every later call.
+enum Pass { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
+enum ConvMode { kIm2col = 0, kOneDnn = 1, kAuto = 2 };
+int convMode = kAuto;
+
+// What convolve() measured and chose for one shape and pass (reported by convolutionChoices()).
+struct Choice {
+  int calls = 0;
+  std::vector<double> oneDnnMs, im2colMs;
+  int winner = -1;  // -1 measuring, kIm2col or kOneDnn
+  bool oneDnnFailed = false;
+  std::string why;  // why oneDNN cannot run it, when it cannot
+};
+
+using ConvKey = std::array<int64_t, 17>;
+ConvKey keyOf(const Conv& v, int pass) { return {v.n, v.h, v.w, v.c, v.kh, v.kw, v.co, v.oh, v.ow, v.sh, v.sw, v.dh, v.dw, v.padT, v.padL, pass, maxThreads}; }
+
+double medianOf(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  return t.empty() ? 0.0 : t[t.size() / 2];
+}
+
+#ifdef REPLEARN_DNNL
+}  // namespace
+#include <oneapi/dnnl/dnnl.hpp>
+#include <map>
+#include <memory>
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+dnnl::engine& dnnlEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& dnnlStream() {
+  static dnnl::stream stream(dnnlEngine());
+  return stream;
+}
+
+// One convolution pass as oneDNN runs it: the primitive, the filter in its format, the reorder
+// between that and TF.js's layout, and the scratchpad.
+struct DnnlPlan {
+  memory::desc src, dst, userWeights, weights;
+  dnnl::primitive primitive;
+  dnnl::primitive reorder;  // TF.js layout -> weights (forward, input gradient) or back (filter gradient)
+  bool needsReorder = false;
+  std::vector<float> weightBuffer;
+  std::vector<uint8_t> scratchpad;
+  memory::desc scratchpadDesc;
+};
+
+std::map<ConvKey, std::unique_ptr<DnnlPlan>> dnnlPlans;
+
+// The far-side padding that gives TF.js's output size; oneDNN checks
+// (in + padL + padR - extent) / stride + 1 == out.
+int64_t farPadding(int64_t in, int64_t out, int64_t k, int64_t dilation, int64_t stride, int64_t near) { return (out - 1) * stride + (k - 1) * dilation + 1 - in - near; }
+
+DnnlPlan* dnnlPlan(const Conv& v, int pass) {
+  const ConvKey key = keyOf(v, pass);
+  auto found = dnnlPlans.find(key);
+  if (found != dnnlPlans.end()) return found->second.get();
+  const int64_t padB = farPadding(v.h, v.oh, v.kh, v.dh, v.sh, v.padT), padR = farPadding(v.w, v.ow, v.kw, v.dw, v.sw, v.padL);
+  if (padB < 0 || padR < 0 || v.padT < 0 || v.padL < 0) throw JsError("oneDNN takes no negative padding (a 'valid' convolution whose stride skips the last rows)");
+  auto plan = std::make_unique<DnnlPlan>();
+  const memory::dims src{v.n, v.c, v.h, v.w}, weights{v.co, v.c, v.kh, v.kw}, dst{v.n, v.co, v.oh, v.ow};
+  const memory::dims strides{v.sh, v.sw}, dilation{v.dh - 1, v.dw - 1}, padL{v.padT, v.padL}, padR2{padB, padR};
+  const auto f32 = memory::data_type::f32;
+  plan->src = memory::desc(src, f32, Tag::nhwc);
+  plan->dst = memory::desc(dst, f32, Tag::nhwc);
+  plan->userWeights = memory::desc(weights, f32, Tag::hwio);
+  const memory::desc anyWeights(weights, f32, Tag::any);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const auto prop = dnnl::prop_kind::forward_training;
+  const auto alg = dnnl::algorithm::convolution_direct;
+#if DNNL_VERSION_MAJOR >= 3
+  const dnnl::convolution_forward::primitive_desc forward(dnnlEngine(), prop, alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2, attr);
+#else
+  const dnnl::convolution_forward::primitive_desc forward(dnnl::convolution_forward::desc(prop, alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr, dnnlEngine());
+#endif
+  if (pass == kForward) {
+    plan->weights = forward.weights_desc();
+    plan->scratchpadDesc = forward.scratchpad_desc();
+    plan->primitive = dnnl::convolution_forward(forward);
+  } else if (pass == kBackwardData) {
+#if DNNL_VERSION_MAJOR >= 3
+    const dnnl::convolution_backward_data::primitive_desc backward(dnnlEngine(), alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2, forward, attr);
+#else
+    const dnnl::convolution_backward_data::primitive_desc backward(dnnl::convolution_backward_data::desc(alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr,
+                                                                   dnnlEngine(), forward);
+#endif
+    plan->weights = backward.weights_desc();
+    plan->scratchpadDesc = backward.scratchpad_desc();
+    plan->primitive = dnnl::convolution_backward_data(backward);
+  } else {
+#if DNNL_VERSION_MAJOR >= 3
+    const dnnl::convolution_backward_weights::primitive_desc backward(dnnlEngine(), alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2, forward, attr);
+#else
+    const dnnl::convolution_backward_weights::primitive_desc backward(dnnl::convolution_backward_weights::desc(alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr,
+                                                                      dnnlEngine(), forward);
+#endif
+    plan->weights = backward.diff_weights_desc();
+    plan->scratchpadDesc = backward.scratchpad_desc();
+    plan->primitive = dnnl::convolution_backward_weights(backward);
+  }
+  plan->needsReorder = plan->weights != plan->userWeights;
+  if (plan->needsReorder) {
+    plan->weightBuffer.resize(plan->weights.get_size() / sizeof(float) + 1);
+    const memory user(plan->userWeights, dnnlEngine(), DNNL_MEMORY_NONE), blocked(plan->weights, dnnlEngine(), DNNL_MEMORY_NONE);
+    plan->reorder = pass == kBackwardWeights ? dnnl::reorder(blocked, user) : dnnl::reorder(user, blocked);
+  }
+  plan->scratchpad.resize(plan->scratchpadDesc.get_size() + 1);
+  DnnlPlan* raw = plan.get();
+  dnnlPlans.emplace(key, std::move(plan));
+  return raw;
+}
+
+// One pass by oneDNN. Forward: a = x, b = filter, out = y. Input gradient: a = dy, b = filter,
+// out = dx. Filter gradient: a = x, b = dy, out = dFilter.
+void dnnlConvolve(DnnlPlan& p, int pass, const float* a, const float* b, float* out) {
+  auto& engine = dnnlEngine();
+  auto& stream = dnnlStream();
+  const memory scratch(p.scratchpadDesc, engine, p.scratchpad.data());
+  auto wrap = [&](const memory::desc& d, const void* data) { return memory(d, engine, const_cast<void*>(data)); };
+  const float* userWeights = pass == kBackwardWeights ? out : b;
+  const memory user = wrap(p.userWeights, userWeights);
+  const memory weights = p.needsReorder ? wrap(p.weights, p.weightBuffer.data()) : user;
+  if (pass != kBackwardWeights && p.needsReorder) p.reorder.execute(stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, weights}});
+  if (pass == kForward) {
+    p.primitive.execute(stream, {{DNNL_ARG_SRC, wrap(p.src, a)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, wrap(p.dst, out)}, {DNNL_ARG_SCRATCHPAD, scratch}});
+  } else if (pass == kBackwardData) {
+    p.primitive.execute(stream, {{DNNL_ARG_DIFF_DST, wrap(p.dst, a)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, wrap(p.src, out)}, {DNNL_ARG_SCRATCHPAD, scratch}});
+  } else {
+    p.primitive.execute(stream, {{DNNL_ARG_SRC, wrap(p.src, a)}, {DNNL_ARG_DIFF_DST, wrap(p.dst, b)}, {DNNL_ARG_DIFF_WEIGHTS, weights}, {DNNL_ARG_SCRATCHPAD, scratch}});
+    if (p.needsReorder) p.reorder.execute(stream, {{DNNL_ARG_FROM, weights}, {DNNL_ARG_TO, user}});
+  }
+  stream.wait();
+}
+
+std::string oneDnnVersion() {
+  const dnnl_version_t* version = dnnl_version();
+  return "oneDNN " + std::to_string(version->major) + "." + std::to_string(version->minor) + "." + std::to_string(version->patch);
+}
+#endif
+
+std::map<ConvKey, Choice> convChoices;
+
+// Runs one convolution pass the way convMode says: `im2col` is today's way; (a, b, out) are the
+// pass's operands as dnnlConvolve takes them.
+template <typename F>
+void convolve(const Conv& v, int pass, const float* a, const float* b, float* out, F im2col) {
+#ifdef REPLEARN_DNNL
+  if (convMode == kIm2col) return im2col();
+  // A shape oneDNN cannot run (it records why) takes today's way in every mode.
+  Choice& choice = convChoices[keyOf(v, pass)];
+  if (choice.oneDnnFailed) return im2col();
+  DnnlPlan* plan = nullptr;
+  try {
+    plan = dnnlPlan(v, pass);
+  } catch (const std::exception& e) {
+    choice.oneDnnFailed = true;
+    choice.why = e.what();
+    return im2col();
+  }
+  if (convMode == kOneDnn || choice.winner == kOneDnn) return dnnlConvolve(*plan, pass, a, b, out);
+  if (choice.winner == kIm2col) return im2col();
+  // Measuring: calls alternate the ways; the first of each is a warm-up.
+  const bool viaOneDnn = choice.calls % 2 == 0;
+  const auto started = std::chrono::steady_clock::now();
+  if (viaOneDnn) {
+    dnnlConvolve(*plan, pass, a, b, out);
+  } else {
+    im2col();
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (choice.calls >= 2) (viaOneDnn ? choice.oneDnnMs : choice.im2colMs).push_back(ms);
+  choice.calls++;
+  if (choice.oneDnnMs.size() >= 3 && choice.im2colMs.size() >= 3) choice.winner = medianOf(choice.oneDnnMs) <= medianOf(choice.im2colMs) ? kOneDnn : kIm2col;
+#else
+  (void)v;
+  (void)pass;
+  (void)a;
+  (void)b;
+  (void)out;
+  im2col();
+#endif
+}
+
+// conv2d by today's way (im2col, the input grid or one product), without bias or activation.
+void conv2dIm2col(const Conv& v, const float* x, const float* w, float* y) {
+  const int64_t K = v.k();
+  if (v.pointwise()) {
+    sgemm(CblasNoTrans, CblasNoTrans, (v.n * v.pixels()), v.co, K, x, K, w, v.co, 0.f, y, v.co);
+  } else if (gridIsSmaller(v)) {
+    const float* wp = permuteFilter(v, w);
+    const int64_t chunk = gridChunk(v), row = gridRow(v);
+    float* z = workspace(chunk * v.h * v.w * row);
+    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+      const int64_t count = std::min(chunk, v.n - n0);
+      sgemm(CblasNoTrans, CblasNoTrans, (count * v.h * v.w), row, v.c, x + n0 * v.h * v.w * v.c, v.c, wp, row, 0.f, z, row);
+      sumTaps(v, z, n0, count, y);
+    }
+  } else {
+    const int64_t chunk = v.chunk();
+    float* col = workspace(chunk * v.pixels() * K);
+    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+      const int64_t count = std::min(chunk, v.n - n0);
+      im2col(v, x, n0, count, col);
+      sgemm(CblasNoTrans, CblasNoTrans, (count * v.pixels()), v.co, K, col, K, w, v.co, 0.f, y + n0 * v.pixels() * v.co, v.co);
+    }
+  }
+}
+
 // conv2d (kConv2d): y = act(conv2d(x, w) + bias); biasOffset -1 for no bias.
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   return Guard(env, "conv2d", [&] {
@@ -519,29 +744,40 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       bias = a.span(biasOff, biasLen, "bias");
     }
     if (v.n == 0 || v.pixels() == 0) return;
-    const int64_t K = v.k();
-    if (v.pointwise()) {
-      sgemm(CblasNoTrans, CblasNoTrans, (v.n * v.pixels()), v.co, K, x, K, w, v.co, 0.f, y, v.co);
-    } else if (gridIsSmaller(v)) {
-      const float* wp = permuteFilter(v, w);
-      const int64_t chunk = gridChunk(v), row = gridRow(v);
-      float* z = workspace(chunk * v.h * v.w * row);
-      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
-        const int64_t count = std::min(chunk, v.n - n0);
-        sgemm(CblasNoTrans, CblasNoTrans, (count * v.h * v.w), row, v.c, x + n0 * v.h * v.w * v.c, v.c, wp, row, 0.f, z, row);
-        sumTaps(v, z, n0, count, y);
-      }
-    } else {
-      const int64_t chunk = v.chunk();
-      float* col = workspace(chunk * v.pixels() * K);
-      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
-        const int64_t count = std::min(chunk, v.n - n0);
-        im2col(v, x, n0, count, col);
-        sgemm(CblasNoTrans, CblasNoTrans, (count * v.pixels()), v.co, K, col, K, w, v.co, 0.f, y + n0 * v.pixels() * v.co, v.co);
-      }
-    }
+    convolve(v, kForward, x, w, y, [&] { conv2dIm2col(v, x, w, y); });
     epilogue(y, v.n * v.pixels(), v.co, bias, biasLen == 1, (int)act, alpha);
   });
+}
+
+// conv2d's input gradient by today's way.
+void backpropInputIm2col(const Conv& v, const float* dy, const float* w, float* dx) {
+  const int64_t K = v.k();
+  if (v.pointwise()) {
+    if (v.n * v.pixels() == 0) return;
+    sgemm(CblasNoTrans, CblasTrans, (v.n * v.pixels()), K, v.co, dy, v.co, w, v.co, 0.f, dx, K);
+    return;
+  }
+  if (v.n > 0 && v.h * v.w <= v.pixels()) {
+    // Stride 1: dx = gathered dy times the filter, one product per chunk and no scatter.
+    const float* wp = permuteFilter(v, w);
+    const int64_t chunk = gridChunk(v), row = gridRow(v);
+    float* g = workspace(chunk * v.h * v.w * row);
+    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+      const int64_t count = std::min(chunk, v.n - n0);
+      gatherOutputs(v, dy, n0, count, g);
+      sgemm(CblasNoTrans, CblasTrans, (count * v.h * v.w), v.c, row, g, row, wp, row, 0.f, dx + n0 * v.h * v.w * v.c, v.c);
+    }
+    return;
+  }
+  std::fill(dx, dx + v.n * v.h * v.w * v.c, 0.f);
+  if (v.n == 0 || v.pixels() == 0) return;
+  const int64_t chunk = v.chunk();
+  float* col = workspace(chunk * v.pixels() * K);
+  for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+    const int64_t count = std::min(chunk, v.n - n0);
+    sgemm(CblasNoTrans, CblasTrans, (count * v.pixels()), K, v.co, dy + n0 * v.pixels() * v.co, v.co, w, v.co, 0.f, col, K);
+    col2im(v, col, n0, count, dx);
+  }
 }
 
 // conv2dBackpropInput (kConv2dBackpropInput): dx = conv2d's input gradient.
@@ -552,34 +788,41 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
     const float* dy = a.span(a.integer(PARAM(kConv2dBackpropInput, "dyOffset")), v.n * v.pixels() * v.co, "dy");
     const float* w = a.span(a.integer(PARAM(kConv2dBackpropInput, "filterOffset")), v.k() * v.co, "filter");
     float* dx = a.span(a.integer(PARAM(kConv2dBackpropInput, "dxOffset")), v.n * v.h * v.w * v.c, "dx");
-    const int64_t K = v.k();
-    if (v.pointwise()) {
-      if (v.n * v.pixels() == 0) return;
-      sgemm(CblasNoTrans, CblasTrans, (v.n * v.pixels()), K, v.co, dy, v.co, w, v.co, 0.f, dx, K);
+    if (v.n == 0 || v.pixels() == 0) {
+      std::fill(dx, dx + v.n * v.h * v.w * v.c, 0.f);
       return;
     }
-    if (v.n > 0 && v.h * v.w <= v.pixels()) {
-      // Stride 1: dx = gathered dy times the filter, one product per chunk and no scatter.
-      const float* wp = permuteFilter(v, w);
-      const int64_t chunk = gridChunk(v), row = gridRow(v);
-      float* g = workspace(chunk * v.h * v.w * row);
-      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
-        const int64_t count = std::min(chunk, v.n - n0);
-        gatherOutputs(v, dy, n0, count, g);
-        sgemm(CblasNoTrans, CblasTrans, (count * v.h * v.w), v.c, row, g, row, wp, row, 0.f, dx + n0 * v.h * v.w * v.c, v.c);
-      }
-      return;
-    }
-    std::fill(dx, dx + v.n * v.h * v.w * v.c, 0.f);
-    if (v.n == 0 || v.pixels() == 0) return;
-    const int64_t chunk = v.chunk();
-    float* col = workspace(chunk * v.pixels() * K);
+    convolve(v, kBackwardData, dy, w, dx, [&] { backpropInputIm2col(v, dy, w, dx); });
+  });
+}
+
+// conv2d's filter gradient by today's way.
+void backpropFilterIm2col(const Conv& v, const float* x, const float* dy, float* dw) {
+  const int64_t K = v.k();
+  if (v.pointwise()) {
+    sgemm(CblasTrans, CblasNoTrans, K, v.co, (v.n * v.pixels()), x, K, dy, v.co, 0.f, dw, v.co);
+    return;
+  }
+  if (gridIsSmaller(v)) {
+    // dWp [C, KH*KW*CO] = x^T gathered dy, then back to [KH, KW, C, CO].
+    const int64_t chunk = gridChunk(v), row = gridRow(v);
+    float* g = workspace(chunk * v.h * v.w * row);
+    std::vector<float> dwp(v.c * row);
     for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
       const int64_t count = std::min(chunk, v.n - n0);
-      sgemm(CblasNoTrans, CblasTrans, (count * v.pixels()), K, v.co, dy + n0 * v.pixels() * v.co, v.co, w, v.co, 0.f, col, K);
-      col2im(v, col, n0, count, dx);
+      gatherOutputs(v, dy, n0, count, g);
+      sgemm(CblasTrans, CblasNoTrans, v.c, row, (count * v.h * v.w), x + n0 * v.h * v.w * v.c, v.c, g, row, n0 == 0 ? 0.f : 1.f, dwp.data(), row);
     }
-  });
+    unpermuteFilter(v, dwp.data(), dw);
+    return;
+  }
+  const int64_t chunk = v.chunk();
+  float* col = workspace(chunk * v.pixels() * K);
+  for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
+    const int64_t count = std::min(chunk, v.n - n0);
+    im2col(v, x, n0, count, col);
+    sgemm(CblasTrans, CblasNoTrans, K, v.co, (count * v.pixels()), col, K, dy + n0 * v.pixels() * v.co, v.co, n0 == 0 ? 0.f : 1.f, dw, v.co);
+  }
 }
 
 // conv2dBackpropFilter (kConv2dBackpropFilter): dw = conv2d's filter gradient.
@@ -590,35 +833,11 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
     const float* x = a.span(a.integer(PARAM(kConv2dBackpropFilter, "xOffset")), v.n * v.h * v.w * v.c, "x");
     const float* dy = a.span(a.integer(PARAM(kConv2dBackpropFilter, "dyOffset")), v.n * v.pixels() * v.co, "dy");
     float* dw = a.span(a.integer(PARAM(kConv2dBackpropFilter, "dFilterOffset")), v.k() * v.co, "dw");
-    const int64_t K = v.k();
     if (v.n == 0 || v.pixels() == 0) {
-      std::fill(dw, dw + K * v.co, 0.f);
+      std::fill(dw, dw + v.k() * v.co, 0.f);
       return;
     }
-    if (v.pointwise()) {
-      sgemm(CblasTrans, CblasNoTrans, K, v.co, (v.n * v.pixels()), x, K, dy, v.co, 0.f, dw, v.co);
-      return;
-    }
-    if (gridIsSmaller(v)) {
-      // dWp [C, KH*KW*CO] = x^T gathered dy, then back to [KH, KW, C, CO].
-      const int64_t chunk = gridChunk(v), row = gridRow(v);
-      float* g = workspace(chunk * v.h * v.w * row);
-      std::vector<float> dwp(v.c * row);
-      for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
-        const int64_t count = std::min(chunk, v.n - n0);
-        gatherOutputs(v, dy, n0, count, g);
-        sgemm(CblasTrans, CblasNoTrans, v.c, row, (count * v.h * v.w), x + n0 * v.h * v.w * v.c, v.c, g, row, n0 == 0 ? 0.f : 1.f, dwp.data(), row);
-      }
-      unpermuteFilter(v, dwp.data(), dw);
-      return;
-    }
-    const int64_t chunk = v.chunk();
-    float* col = workspace(chunk * v.pixels() * K);
-    for (int64_t n0 = 0; n0 < v.n; n0 += chunk) {
-      const int64_t count = std::min(chunk, v.n - n0);
-      im2col(v, x, n0, count, col);
-      sgemm(CblasTrans, CblasNoTrans, K, v.co, (count * v.pixels()), col, K, dy + n0 * v.pixels() * v.co, v.co, n0 == 0 ? 0.f : 1.f, dw, v.co);
-    }
+    convolve(v, kBackwardWeights, x, dy, dw, [&] { backpropFilterIm2col(v, x, dy, dw); });
   });
 }
 
@@ -900,8 +1119,78 @@ napi_value Threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// convolutionMode(mode?): sets how convolutions run when given (0 today's im2col way, 1 oneDNN
+// wherever it can, 2 by measurement per shape and pass) and returns the mode in use. Without
+// oneDNN in the build every mode runs today's way.
+napi_value ConvolutionMode(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc == 1) {
+    int32_t mode = -1;
+    if (napi_get_value_int32(env, argv[0], &mode) != napi_ok || mode < kIm2col || mode > kAuto) {
+      napi_throw_range_error(env, nullptr, "replearn native convolutionMode: mode must be 0 (im2col), 1 (oneDNN) or 2 (by measurement)");
+      return nullptr;
+    }
+    convMode = mode;
+  }
+  napi_value result;
+  napi_create_int32(env, convMode, &result);
+  return result;
+}
+
+// oneDnn(): oneDNN's version ("oneDNN 2.6.3") when the addon was built with it, else "".
+napi_value OneDnn(napi_env env, napi_callback_info) {
+#ifdef REPLEARN_DNNL
+  const std::string text = oneDnnVersion();
+#else
+  const std::string text;
+#endif
+  napi_value result;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+// convolutionChoices(): what convolve() measured, one object per shape and pass:
+// { shape: [n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, padT, padL], pass, threads, way
+// ("oneDNN" | "im2col" | "measuring"), oneDnnMs, im2colMs (medians), why (when oneDNN cannot) }.
+napi_value ConvolutionChoices(napi_env env, napi_callback_info) {
+  napi_value list;
+  napi_create_array(env, &list);
+  uint32_t i = 0;
+  const char* passes[] = {"forward", "inputGradient", "filterGradient"};
+  for (const auto& [key, choice] : convChoices) {
+    napi_value item, shape, value;
+    napi_create_object(env, &item);
+    napi_create_array_with_length(env, 15, &shape);
+    for (uint32_t j = 0; j < 15; j++) {
+      napi_create_double(env, (double)key[j], &value);
+      napi_set_element(env, shape, j, value);
+    }
+    napi_set_named_property(env, item, "shape", shape);
+    napi_create_string_utf8(env, passes[key[15]], NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, item, "pass", value);
+    napi_create_double(env, (double)key[16], &value);
+    napi_set_named_property(env, item, "threads", value);
+    const char* way = choice.oneDnnFailed ? "im2col" : choice.winner == kOneDnn ? "oneDNN" : choice.winner == kIm2col ? "im2col" : "measuring";
+    napi_create_string_utf8(env, way, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, item, "way", value);
+    napi_create_double(env, medianOf(choice.oneDnnMs), &value);
+    napi_set_named_property(env, item, "oneDnnMs", value);
+    napi_create_double(env, medianOf(choice.im2colMs), &value);
+    napi_set_named_property(env, item, "im2colMs", value);
+    napi_create_string_utf8(env, choice.why.c_str(), choice.why.size(), &value);
+    napi_set_named_property(env, item, "why", value);
+    napi_set_element(env, list, i++, item);
+  }
+  return list;
+}
+
 napi_value Describe(napi_env env, napi_callback_info) {
   std::string text = openblas_get_config();
+#ifdef REPLEARN_DNNL
+  text = oneDnnVersion() + ", " + text;
+#endif
   napi_value result;
   napi_create_string_utf8(env, text.c_str(), text.size(), &result);
   return result;
@@ -1022,7 +1311,7 @@ napi_value Signatures(napi_env env, napi_callback_info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  std::vector<std::pair<const char*, napi_callback>> functions = {{"threads", Threads}, {"describe", Describe}, {"signatures", Signatures}, {"symmetricEigen", SymmetricEigen}};
+  std::vector<std::pair<const char*, napi_callback>> functions = {{"threads", Threads}, {"describe", Describe}, {"convolutionMode", ConvolutionMode}, {"oneDnn", OneDnn}, {"convolutionChoices", ConvolutionChoices}, {"signatures", Signatures}, {"symmetricEigen", SymmetricEigen}};
   for (const Entry& e : kEntries) functions.emplace_back(e.name, e.fn);
   for (const auto& [name, fn] : functions) {
     napi_value value;

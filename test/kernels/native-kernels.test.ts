@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
 import { assertGradientsMatchCpu, convCases, notebookModels, on, values, type ConvCase } from '../support/backend-compare';
 import { adamKernelName, nativeKernelNames } from '../../src/kernels/native/adapters';
-import { loadNativeAddon, nativeAddonPath, nativeThreads, openblasCoreType, requireNativeAddon } from '../../src/kernels/native/load';
+import { loadNativeAddon, nativeAddonPath, nativeConvolutionMode, nativeThreads, openblasCoreType, requireNativeAddon } from '../../src/kernels/native/load';
 import { registerNativeBackend } from '../../src/kernels/native/register';
-import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type NativeAddon } from '../../src/kernels/native/signatures';
+import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type ConvolutionMode, type NativeAddon } from '../../src/kernels/native/signatures';
 import { registerWasmKernels } from '../../src/kernels/wasm-kernels';
 import { Random } from '../../src/core/random';
 import { kMeans } from '../../src/latent/kmeans';
@@ -33,6 +33,12 @@ try {
 }
 if (why === '') addon = loadNativeAddon();
 const skip = addon === null ? `native addon unavailable: ${why}` : false;
+
+// The convolution ways to check: im2col always; oneDNN where the addon has it. CI sets
+// REPLEARN_REQUIRE_ONEDNN=1, which turns an addon built without oneDNN into a failure.
+const oneDnn = addon?.oneDnn() ?? '';
+if (addon !== null && oneDnn === '' && process.env.REPLEARN_REQUIRE_ONEDNN === '1') throw new Error('REPLEARN_REQUIRE_ONEDNN=1 but the native addon was built without oneDNN');
+const convolutionWays: ConvolutionMode[] = oneDnn === '' ? ['im2col'] : ['im2col', 'oneDNN'];
 
 before(async () => {
   if (addon === null) return;
@@ -132,15 +138,21 @@ describe('native matmul (OpenBLAS sgemm) against cpu', { skip }, () => {
   });
 });
 
-describe('native convolution (im2col + sgemm) against cpu: values and both gradients', { skip }, () => {
-  const cases: ConvCase[] = [
+for (const way of convolutionWays) {
+describe(`native convolution (${way}) against cpu: values and both gradients`, { skip }, () => {
+  before(() => addon?.convolutionMode(way));
+  after(() => addon?.convolutionMode('auto'));
+
+  const cases: (ConvCase & { tolerance?: number })[] = [
     ...convCases,
     { name: 'one output channel, 32 in', x: [2, 6, 6, 32], filter: [3, 3, 32, 1], strides: [1, 1], pad: 'same' },
     { name: 'dilation 2', x: [2, 9, 8, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: 'same', dilations: [2, 2] },
     { name: 'fewer output channels, stride 2 on odd sizes (the input-grid way)', x: [2, 9, 7, 8], filter: [3, 3, 8, 2], strides: [2, 2], pad: 'same' },
     { name: 'fewer output channels, valid 3x2 (the input-grid way)', x: [2, 8, 7, 6], filter: [3, 2, 6, 2], strides: [1, 1], pad: 'valid' },
-    { name: 'im2col over a batch split into workspace chunks', x: [70, 32, 32, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same' },
-    { name: 'the input-grid way over a batch split into workspace chunks', x: [70, 32, 32, 16], filter: [3, 3, 16, 8], strides: [1, 1], pad: 'same' },
+    // Each filter gradient here sums 71,680 products of size ~1 to a few units: float rounding in
+    // another order (oneDNN's) moves it by ~1e-3, hence the looser tolerance.
+    { name: 'im2col over a batch split into workspace chunks', x: [70, 32, 32, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same', tolerance: 1e-3 },
+    { name: 'the input-grid way over a batch split into workspace chunks', x: [70, 32, 32, 16], filter: [3, 3, 16, 8], strides: [1, 1], pad: 'same', tolerance: 1e-3 },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -160,7 +172,7 @@ describe('native convolution (im2col + sgemm) against cpu: values and both gradi
           const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'same', 'NHWC', c.dilations ?? 1).square().sum().div(2))([x, w]);
           return [y, fused, dx, dw];
         },
-        1e-4,
+        c.tolerance ?? 1e-4,
       );
       assert.ok(cpu[cpu.length - 1].some((v) => Math.abs(v) > 1e-3), 'the last output is not all zeros');
     });
@@ -181,6 +193,16 @@ describe('native convolution (im2col + sgemm) against cpu: values and both gradi
     );
   });
 
+  if (way === 'oneDNN') {
+    it('ran these on oneDNN, but for the shapes it cannot run, saying why', () => {
+      const choices = addon!.convolutionChoices();
+      const refused = choices.filter((c) => c.why !== '');
+      assert.ok(choices.length - refused.length >= 20, `oneDNN ran ${choices.length - refused.length} shapes and passes`);
+      for (const c of refused) assert.match(c.why, /negative padding/, `shape [${c.shape}] ${c.pass}`);
+      assert.ok(refused.some((c) => c.shape.slice(0, 7).join() === '1,6,9,3,2,4,2'), "the 'valid' case whose stride skips the last column is refused");
+    });
+  }
+
   it('leaves nothing behind on the heap (forward and both gradients)', async () => {
     await noLeaks(() => {
       const x = tf.tensor4d(values(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
@@ -191,6 +213,7 @@ describe('native convolution (im2col + sgemm) against cpu: values and both gradi
     });
   });
 });
+}
 
 describe('native max pooling, sums and Adam against cpu', { skip }, () => {
   const pools: { name: string; x: number[]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
@@ -426,6 +449,33 @@ describe('the addon itself', { skip }, () => {
     addon!.gemm(heap, { ...product, transposeA: true, biasOffset: 16, biasLength: 2, activation: 'relu' });
     // A^T B = [[26, 30], [38, 44]], plus [0.5, -1] per column.
     assert.deepEqual([...floats.subarray(8, 12)], [26.5, 29, 38.5, 43]);
+  });
+
+  it('reads REPLEARN_CONVOLUTION (default auto, any case) and rejects nonsense', () => {
+    assert.equal(nativeConvolutionMode({}), 'auto');
+    assert.equal(nativeConvolutionMode({ REPLEARN_CONVOLUTION: 'onednn' }), 'oneDNN');
+    assert.equal(nativeConvolutionMode({ REPLEARN_CONVOLUTION: ' IM2COL ' }), 'im2col');
+    assert.throws(() => nativeConvolutionMode({ REPLEARN_CONVOLUTION: 'fast' }), /REPLEARN_CONVOLUTION must be auto, oneDNN or im2col, got "fast"/);
+    assert.throws(() => addon!.convolutionMode('fast' as never), /mode must be im2col \| oneDNN \| auto, got "fast"/);
+  });
+
+  it(`auto: times both ways on the first calls of a shape, keeps the faster, and gives cpu's values on every call (${oneDnn || 'no oneDNN: im2col only'})`, async () => {
+    // A shape no other test uses, so that its measurement starts here.
+    const xs = values(5 * 11 * 10 * 3, 71);
+    const ws = values(3 * 3 * 3 * 7, 72);
+    const conv = () => [tf.conv2d(tf.tensor4d(xs, [5, 11, 10, 3]), tf.tensor4d(ws, [3, 3, 3, 7]), 1, 'same')];
+    assert.equal(addon!.convolutionMode('auto'), 'auto');
+    const reference = await on('cpu', conv);
+    for (let call = 0; call < 10; call++) checkClose((await on('native', conv))[0], reference[0], 1e-4, `auto call ${call}`);
+    const choice = addon!.convolutionChoices().find((c) => c.pass === 'forward' && c.shape.slice(0, 7).join() === '5,11,10,3,3,3,7');
+    if (oneDnn === '') {
+      assert.equal(choice, undefined, 'without oneDNN nothing is measured');
+      return;
+    }
+    assert.ok(choice !== undefined, 'the shape was measured');
+    assert.ok(choice.way === 'oneDNN' || choice.way === 'im2col', `decided after 10 calls: ${JSON.stringify(choice)}`);
+    assert.ok(choice.oneDnnMs > 0 && choice.im2colMs > 0, 'both ways were timed');
+    assert.equal(choice.way, choice.oneDnnMs <= choice.im2colMs ? 'oneDNN' : 'im2col', 'the faster way by median is kept');
   });
 
   it('reads REPLEARN_NATIVE_THREADS (default: the cores, at most 4) and rejects nonsense', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bindAddon, type NativeAddon, type RawNativeAddon } from './signatures';
+import { bindAddon, convolutionModeCodes, type ConvolutionMode, type NativeAddon, type RawNativeAddon } from './signatures';
 
 /** Where setup builds the addon: build/native/ in the package root. */
 export function nativeAddonPath(): string {
@@ -68,8 +68,22 @@ export function loadNativeAddon(): NativeAddon {
   if (addon !== null) return addon;
   const loaded = bindAddon(requireNativeAddon(), nativeAddonPath());
   loaded.threads(nativeThreads());
+  loaded.convolutionMode(nativeConvolutionMode());
   addon = loaded;
   return addon;
+}
+
+/**
+ * How the addon runs convolutions: `REPLEARN_CONVOLUTION` (`auto`, `oneDNN` or `im2col`, any case),
+ * default `auto`: per shape and pass, whichever of oneDNN and the addon's own im2col way measured
+ * faster over its first calls (im2col alone where the addon was built without oneDNN).
+ */
+export function nativeConvolutionMode(env: Record<string, string | undefined> = process.env): ConvolutionMode {
+  const raw = env.REPLEARN_CONVOLUTION;
+  if (raw === undefined || raw.trim() === '') return 'auto';
+  const mode = (Object.keys(convolutionModeCodes) as ConvolutionMode[]).find((m) => m.toLowerCase() === raw.trim().toLowerCase());
+  if (mode === undefined) throw new Error(`REPLEARN_CONVOLUTION must be auto, oneDNN or im2col, got "${raw}" (how the native backend runs convolutions; unset it for auto)`);
+  return mode;
 }
 
 /**

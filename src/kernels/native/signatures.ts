@@ -189,8 +189,18 @@ export type PoolShapeParams = NamedParameters<typeof poolShape>;
 export type NativeAddon = { readonly [F in AddonFunction]: (heap: Uint8Array, params: AddonParams<F>) => void } & {
   /** Sets the thread count of OpenBLAS and OpenMP when given; returns the count in use. */
   threads(n?: number): number;
-  /** OpenBLAS's build description. */
+  /** OpenBLAS's build description, after oneDNN's version where the addon has it. */
   describe(): string;
+  /**
+   * Sets how convolutions run when given (`'im2col'` the addon's own way, `'oneDNN'` oneDNN's
+   * primitives wherever oneDNN can run the shape, `'auto'` the faster by measurement per shape and
+   * pass) and returns the way in use. Without oneDNN in the build every way runs im2col.
+   */
+  convolutionMode(mode?: ConvolutionMode): ConvolutionMode;
+  /** oneDNN's version ("oneDNN 2.6.3") when the addon was built with it, else "". */
+  oneDnn(): string;
+  /** What `'auto'` measured and chose, per convolution shape and pass. */
+  convolutionChoices(): ConvolutionChoice[];
   /**
    * The `count` largest eigenvalues of the symmetric `n x n` `matrix` (row-major), largest first,
    * into `values`, and their unit eigenvectors as the rows of `vectors` (`[count, n]`), by LAPACK's
@@ -199,10 +209,33 @@ export type NativeAddon = { readonly [F in AddonFunction]: (heap: Uint8Array, pa
   symmetricEigen(matrix: Float64Array, n: number, count: number, values: Float64Array, vectors: Float64Array): boolean;
 };
 
+/** How the addon runs convolutions (see `NativeAddon.convolutionMode`). */
+export type ConvolutionMode = 'im2col' | 'oneDNN' | 'auto';
+
+/** The addon's codes of the convolution modes. */
+export const convolutionModeCodes: Readonly<Record<ConvolutionMode, number>> = { im2col: 0, oneDNN: 1, auto: 2 };
+
+/** One convolution shape and pass as `'auto'` measured it. */
+export interface ConvolutionChoice {
+  /** batch, in height, in width, in channels, filter height, filter width, out channels, out height, out width, strides, dilations, top and left padding. */
+  shape: number[];
+  pass: 'forward' | 'inputGradient' | 'filterGradient';
+  threads: number;
+  way: 'oneDNN' | 'im2col' | 'measuring';
+  /** Medians of the timed calls, ms (0 before any). */
+  oneDnnMs: number;
+  im2colMs: number;
+  /** Why oneDNN cannot run it, where it cannot. */
+  why: string;
+}
+
 /** What the addon's module exports: positional arguments, which only `bindAddon` writes. */
 export type RawNativeAddon = { readonly [F in AddonFunction]: (heap: Uint8Array, ...args: number[]) => void } & {
   threads(n?: number): number;
   describe(): string;
+  convolutionMode(mode?: number): number;
+  oneDnn(): string;
+  convolutionChoices(): ConvolutionChoice[];
   symmetricEigen(matrix: Float64Array, n: number, count: number, values: Float64Array, vectors: Float64Array): boolean;
   /** Each entry point's parameter names after the heap, in the order it reads them. */
   signatures(): Record<string, string[]>;
@@ -263,6 +296,9 @@ export function bindAddon(raw: RawNativeAddon, where: string): NativeAddon {
       throw new Error(`the native addon at ${where} does not match this replearn: its ${fn} takes (${theirs}), replearn passes (${ours}); rebuild it with npm run setup`);
     }
   }
+  if (typeof raw.convolutionMode !== 'function' || typeof raw.oneDnn !== 'function' || typeof raw.convolutionChoices !== 'function') {
+    throw new Error(`the native addon at ${where} predates this replearn (it has no convolutionMode): rebuild it with npm run setup`);
+  }
   if (typeof raw.symmetricEigen !== 'function') {
     throw new Error(`the native addon at ${where} predates this replearn (it has no symmetricEigen): rebuild it with npm run setup`);
   }
@@ -271,6 +307,15 @@ export function bindAddon(raw: RawNativeAddon, where: string): NativeAddon {
     ...(bound as Pick<NativeAddon, AddonFunction>),
     threads: (n) => (n === undefined ? raw.threads() : raw.threads(n)),
     describe: () => raw.describe(),
+    convolutionMode: (mode) => {
+      if (mode !== undefined && !(mode in convolutionModeCodes)) throw new Error(`replearn native convolutionMode: mode must be ${Object.keys(convolutionModeCodes).join(' | ')}, got ${shown(mode)}`);
+      const code = mode === undefined ? raw.convolutionMode() : raw.convolutionMode(convolutionModeCodes[mode]);
+      const name = (Object.keys(convolutionModeCodes) as ConvolutionMode[]).find((k) => convolutionModeCodes[k] === code);
+      if (name === undefined) throw new Error(`replearn native convolutionMode: the addon answered ${code}`);
+      return name;
+    },
+    oneDnn: () => raw.oneDnn(),
+    convolutionChoices: () => raw.convolutionChoices(),
     symmetricEigen: (matrix, n, count, values, vectors) => raw.symmetricEigen(matrix, n, count, values, vectors),
   };
 }

@@ -14,6 +14,9 @@ function recordingAddon(signatures: Record<string, string[]> = Object.fromEntrie
     ...(functions as Pick<RawNativeAddon, AddonFunction>),
     threads: (n?: number) => n ?? 1,
     describe: () => 'stand-in',
+    convolutionMode: (mode?: number) => mode ?? 2,
+    oneDnn: () => '',
+    convolutionChoices: () => [],
     symmetricEigen: () => false,
     signatures: () => signatures,
   };
@@ -107,6 +110,18 @@ describe('the native addon calling convention', () => {
     const { signatures: __, ...undeclared } = raw;
     assert.throws(() => bindAddon(undeclared as unknown as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it declares no signatures\): rebuild it with npm run setup/);
     const { symmetricEigen: ___, ...withoutEigen } = raw;
-    assert.throws(() => bindAddon(withoutEigen as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it has no symmetricEigen\): rebuild it with npm run setup/);
+    assert.throws(() => bindAddon(withoutEigen as unknown as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it has no symmetricEigen\): rebuild it with npm run setup/);
+    const { convolutionMode: ____, ...withoutModes } = raw;
+    assert.throws(() => bindAddon(withoutModes as unknown as RawNativeAddon, 'old.node'), /the native addon at old\.node predates this replearn \(it has no convolutionMode\): rebuild it with npm run setup/);
+  });
+
+  it('names the convolution ways for the addon and back', () => {
+    const { raw } = recordingAddon();
+    const seen: (number | undefined)[] = [];
+    const addon = bindAddon({ ...raw, convolutionMode: (mode?: number) => (seen.push(mode), mode ?? 2) }, 'stand-in');
+    assert.equal(addon.convolutionMode(), 'auto');
+    assert.equal(addon.convolutionMode('oneDNN'), 'oneDNN');
+    assert.equal(addon.convolutionMode('im2col'), 'im2col');
+    assert.deepEqual(seen, [undefined, 1, 0]);
   });
 });
