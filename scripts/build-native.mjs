@@ -148,7 +148,9 @@ export function ensureNative(log = (m) => console.log(`[native] ${m}`)) {
   if (process.env.REPLEARN_NATIVE === '0') return { built: false, reason: 'REPLEARN_NATIVE=0' };
   const sourceTime = fs.statSync(source).mtimeMs;
   const stamp = fs.existsSync(stampFile) ? JSON.parse(fs.readFileSync(stampFile, 'utf8')) : null;
-  if (fs.existsSync(nativeOutput) && stamp?.sourceTime === sourceTime && stamp?.node === process.versions.modules) return { built: true, reason: 'up to date' };
+  // A build without oneDNN on request (REPLEARN_ONEDNN=0) is redone when oneDNN is wanted again, and the other way round.
+  const wantsDnnl = process.env.REPLEARN_ONEDNN !== '0';
+  if (fs.existsSync(nativeOutput) && stamp?.sourceTime === sourceTime && stamp?.node === process.versions.modules && (stamp?.wantsDnnl ?? true) === wantsDnnl) return { built: true, reason: 'up to date' };
   if (process.platform === 'win32') {
     return skip(log, 'the native addon is built on Linux and macOS only; on Windows use WSL2 (see environment.md)');
   }
@@ -172,7 +174,7 @@ export function ensureNative(log = (m) => console.log(`[native] ${m}`)) {
     fs.rmSync(nativeOutput, { force: true });
     return skip(log, `it built but does not load: ${check.text}`);
   }
-  fs.writeFileSync(stampFile, JSON.stringify({ sourceTime, node: process.versions.modules, command: result.command, blas: check.text, os: `${os.platform()} ${os.arch()}` }, null, 2));
+  fs.writeFileSync(stampFile, JSON.stringify({ sourceTime, node: process.versions.modules, wantsDnnl, command: result.command, blas: check.text, os: `${os.platform()} ${os.arch()}` }, null, 2));
   log(`built build/native/replearn_native.node in ${((Date.now() - started) / 1000).toFixed(1)} s (${check.text})`);
   return { built: true, reason: check.text };
 }
