@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt } from '../core/assert';
+import { nativeGaussianKl, nativeReparameterize } from '../kernels/native/fused-ops';
 import type { DenseLayer } from './dense';
 import { applyDense, createDense } from './dense';
 import type { ApplyOptions, Network } from './network';
@@ -87,7 +88,7 @@ export class GaussianEncoder<In extends tf.Tensor = tf.Tensor> implements Networ
 
 /** The reparameterised sample `mean + exp(logVar / 2) * eps` (eps `[batch, dim]` standard normal): differentiable in mean and logVar. */
 export function reparameterize(q: Gaussian, eps: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => q.mean.add(q.logVar.mul(0.5).exp().mul(eps)));
+  return tf.tidy(() => nativeReparameterize(q.mean, q.logVar, eps) ?? q.mean.add(q.logVar.mul(0.5).exp().mul(eps)));
 }
 
 /** KL(N(mean, exp(logVar)) || N(0, I)) per example, summed over dimensions, batch-mean: -1/2 sum(1 + logVar - mean^2 - exp(logVar)), in closed form. */
@@ -97,5 +98,5 @@ export function standardNormalKl(q: Gaussian): tf.Scalar {
 
 /** KL(N(mean, exp(logVar)) || N(0, I)) of each example, summed over dimensions: `[batch]`. */
 export function standardNormalKlPerExample(q: Gaussian): tf.Tensor1D {
-  return tf.tidy(() => q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5)) as tf.Tensor1D;
+  return tf.tidy(() => nativeGaussianKl(q.mean, q.logVar) ?? q.logVar.add(1).sub(q.mean.square()).sub(q.logVar.exp()).sum(1).mul(-0.5)) as tf.Tensor1D;
 }

@@ -18,6 +18,8 @@ import { nativeBceWithLogits, nativeDense } from '../../src/kernels/native/fused
 import { applyDense, type DenseLayer } from '../../src/nn/dense';
 import { applyConv, applyConvTranspose, type ConvLayer, type ConvTransposeLayer } from '../../src/nn/conv';
 import { binaryCrossEntropyWithLogitsPerExample } from '../../src/losses';
+import { reparameterize, standardNormalKl, standardNormalKlPerExample } from '../../src/nn/gaussian';
+import { nativeGaussianKl } from '../../src/kernels/native/fused-ops';
 
 // Every native kernel against the cpu backend on the same inputs. Where the addon is not built
 // (no compiler or OpenBLAS) the suite is skipped, saying so; CI sets REPLEARN_REQUIRE_NATIVE=1,
@@ -355,10 +357,28 @@ describe('fused dense layers and binary cross-entropy: one kernel forward, fused
     assert.ok(cpu[0].every((v) => v > 1), 'each row has a sizeable loss');
   });
 
+  it("a VAE's reparameterised sample and closed-form KL: values and the gradients of mean, logVar and eps", async () => {
+    const [ms, ls, es, ws] = [values(6 * 3, 81), values(6 * 3, 82).map((v) => 3 * v), values(6 * 3, 83), values(6 * 3, 84)];
+    const cpu = await agree('gaussian', () => {
+      const [m, l, e, w] = [tf.tensor2d(ms, [6, 3]), tf.tensor2d(ls, [6, 3]), tf.tensor2d(es, [6, 3]), tf.tensor2d(ws, [6, 3])];
+      // The two share mean and logVar, as in a VAE's loss, so their gradients add up on the tape.
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+        const q = { mean: a as tf.Tensor2D, logVar: b as tf.Tensor2D };
+        return reparameterize(q, c as tf.Tensor2D).mul(w).sum().add(standardNormalKl(q).mul(3));
+      };
+      const q = { mean: m, logVar: l };
+      return [reparameterize(q, e), standardNormalKlPerExample(q), ...tf.grads(f)([m, l, e])];
+    });
+    assert.ok(cpu.every((out) => out.some((v) => Math.abs(v) > 1e-3)), 'no output is all zeros');
+    await tf.setBackend('cpu');
+    assert.equal(nativeGaussianKl(tf.zeros([1, 1]), tf.zeros([1, 1])), null, 'cpu has no fused KL kernel');
+  });
+
   it('refuses mismatched shapes, naming the kernel', async () => {
     await tf.setBackend('native');
     const [a, c] = [tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D];
     assert.throws(() => nativeBceWithLogits(a, c), /ReplearnBce: logits and x must be float32 of one 2-D shape/);
+    assert.throws(() => nativeGaussianKl(a, c), /ReplearnGaussianKl: logVar must be float32 \[2,3\], got float32 \[3,2\]/);
     assert.throws(() => nativeDense(a, c, tf.zeros([3]) as tf.Tensor1D, 'relu'), /ReplearnDense: needs x \[batch, in\], weight \[in, out\] and bias \[out\]/);
     tf.dispose([a, c]);
     await tf.setBackend('cpu');
@@ -368,9 +388,14 @@ describe('fused dense layers and binary cross-entropy: one kernel forward, fused
     await noLeaks(() => {
       const [x, w, b] = [tf.tensor2d(values(8 * 5, 51), [8, 5]), tf.tensor2d(values(5 * 4, 52), [5, 4]), tf.tensor1d(values(4, 53))];
       const target = tf.tensor2d(values(8 * 4, 54).map(Math.abs), [8, 4]);
-      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => binaryCrossEntropyWithLogitsPerExample(target, applyDense(layer(c as tf.Tensor2D, d as tf.Tensor1D, 'relu'), a as tf.Tensor2D)).sum();
+      const eps = tf.tensor2d(values(8 * 4, 55), [8, 4]);
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        const h = applyDense(layer(c as tf.Tensor2D, d as tf.Tensor1D, 'relu'), a as tf.Tensor2D);
+        const q = { mean: h, logVar: h.mul(0.1) as tf.Tensor2D };
+        return binaryCrossEntropyWithLogitsPerExample(target, reparameterize(q, eps)).sum().add(standardNormalKl(q));
+      };
       const out = tf.grads(f)([x, w, b]);
-      tf.dispose([x, w, b, target]);
+      tf.dispose([x, w, b, target, eps]);
       return out;
     });
   });

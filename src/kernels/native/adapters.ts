@@ -44,6 +44,12 @@ export const reluBiasGradKernelName = 'ReplearnReluBiasGrad';
 export const bceKernelName = 'ReplearnBce';
 export const bceGradKernelName = 'ReplearnBceGrad';
 
+/** Names of the Gaussian kernels of a VAE: the closed-form KL to N(0, I) per row, the reparameterised sample, and their gradients. */
+export const gaussianKlKernelName = 'ReplearnGaussianKl';
+export const gaussianKlGradKernelName = 'ReplearnGaussianKlGrad';
+export const reparameterizeKernelName = 'ReplearnReparameterize';
+export const reparameterizeGradKernelName = 'ReplearnReparameterizeGrad';
+
 /** Element (float) offset of a tensor on the wasm heap. */
 function offsetOf(backend: WasmBackend, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
@@ -432,6 +438,89 @@ function bceGrad(addon: NativeAddon): NativeKernel {
 }
 
 /**
+ * A float32 view of a tensor on the wasm heap, for the small kernels written here in TypeScript
+ * (a VAE's [batch, latent] tensors: one call matters there, not the arithmetic). Taken after every
+ * output is allocated, since an allocation can grow the heap and detach older views.
+ */
+function heapView(backend: WasmBackend, info: TensorInfo): Float32Array {
+  const heap = backend.wasm.HEAPU8;
+  return new Float32Array(heap.buffer, heap.byteOffset + offsetOf(backend, info) * 4, size(info.shape));
+}
+
+/** Throws unless every tensor is float32 with `shape`'s 2-D shape. */
+function sameMatrices(kernel: string, shape: readonly number[], named: Record<string, TensorInfo>): void {
+  for (const [name, t] of Object.entries(named)) {
+    if (t.dtype !== 'float32' || t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) {
+      throw new Error(`${kernel}: ${name} must be float32 [${shape}], got ${t.dtype} [${t.shape}]`);
+    }
+  }
+}
+
+/** `ReplearnGaussianKl`: inputs mean and logVar [rows, dim]; output [rows], -1/2 sum(1 + logVar - mean^2 - exp(logVar)) per row. */
+function gaussianKl(): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { mean, logVar } = inputs as { mean: TensorInfo; logVar: TensorInfo };
+    sameMatrices(gaussianKlKernelName, mean.shape, { mean, logVar });
+    const [rows, dim] = mean.shape;
+    const out = backend.makeOutput([rows], 'float32');
+    const [m, lv, o] = [heapView(backend, mean), heapView(backend, logVar), heapView(backend, out)];
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let j = r * dim; j < (r + 1) * dim; j++) sum += 1 + lv[j] - m[j] * m[j] - Math.exp(lv[j]);
+      o[r] = -0.5 * sum;
+    }
+    return out;
+  };
+}
+
+/** `ReplearnGaussianKlGrad`: inputs dy [rows], mean and logVar [rows, dim]; outputs dMean = dy mean and dLogVar = dy (exp(logVar) - 1) / 2. */
+function gaussianKlGrad(): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { dy, mean, logVar } = inputs as { dy: TensorInfo; mean: TensorInfo; logVar: TensorInfo };
+    sameMatrices(gaussianKlGradKernelName, mean.shape, { mean, logVar });
+    const [rows, dim] = mean.shape;
+    if (dy.dtype !== 'float32' || dy.shape.length !== 1 || dy.shape[0] !== rows) throw new Error(`${gaussianKlGradKernelName}: dy must be float32 [${rows}], got [${dy.shape}]`);
+    const [dMean, dLogVar] = [backend.makeOutput([rows, dim], 'float32'), backend.makeOutput([rows, dim], 'float32')];
+    const [g, m, lv, dm, dlv] = [dy, mean, logVar, dMean, dLogVar].map((t) => heapView(backend, t));
+    for (let r = 0; r < rows; r++) {
+      for (let j = r * dim; j < (r + 1) * dim; j++) {
+        dm[j] = g[r] * m[j];
+        dlv[j] = 0.5 * g[r] * (Math.exp(lv[j]) - 1);
+      }
+    }
+    return [dMean, dLogVar];
+  };
+}
+
+/** `ReplearnReparameterize`: inputs mean, logVar and eps [rows, dim]; output mean + exp(logVar / 2) eps. */
+function reparameterize(): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { mean, logVar, eps } = inputs as { mean: TensorInfo; logVar: TensorInfo; eps: TensorInfo };
+    sameMatrices(reparameterizeKernelName, mean.shape, { mean, logVar, eps });
+    const out = backend.makeOutput([...mean.shape], 'float32');
+    const [m, lv, e, z] = [mean, logVar, eps, out].map((t) => heapView(backend, t));
+    for (let i = 0; i < z.length; i++) z[i] = m[i] + Math.exp(0.5 * lv[i]) * e[i];
+    return out;
+  };
+}
+
+/** `ReplearnReparameterizeGrad`: inputs dz, logVar and eps [rows, dim]; outputs dLogVar = dz eps exp(logVar / 2) / 2 and dEps = dz exp(logVar / 2) (dMean is dz itself). */
+function reparameterizeGrad(): NativeKernel {
+  return ({ inputs }, backend) => {
+    const { dz, logVar, eps } = inputs as { dz: TensorInfo; logVar: TensorInfo; eps: TensorInfo };
+    sameMatrices(reparameterizeGradKernelName, dz.shape, { dz, logVar, eps });
+    const [dLogVar, dEps] = [backend.makeOutput([...dz.shape], 'float32'), backend.makeOutput([...dz.shape], 'float32')];
+    const [g, lv, e, dlv, de] = [dz, logVar, eps, dLogVar, dEps].map((t) => heapView(backend, t));
+    for (let i = 0; i < g.length; i++) {
+      const scale = Math.exp(0.5 * lv[i]);
+      de[i] = g[i] * scale;
+      dlv[i] = 0.5 * g[i] * e[i] * scale;
+    }
+    return [dLogVar, dEps];
+  };
+}
+
+/**
  * The kernels the native backend runs in the addon, by TF.js kernel name (every other kernel is
  * wasm's): the one list of them, which registration and `nativeKernelNames` read.
  */
@@ -451,6 +540,10 @@ export const nativeKernelTable: Readonly<Record<string, (addon: NativeAddon) => 
   [reluBiasGradKernelName]: reluBiasGrad,
   [convKernelName]: convLayer,
   [biasActivationKernelName]: biasActivation,
+  [gaussianKlKernelName]: gaussianKl,
+  [gaussianKlGradKernelName]: gaussianKlGrad,
+  [reparameterizeKernelName]: reparameterize,
+  [reparameterizeGradKernelName]: reparameterizeGrad,
   [bceKernelName]: bce,
   [bceGradKernelName]: bceGrad,
 };

@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { bceGradKernelName, bceKernelName, biasActivationKernelName, convKernelName, denseKernelName, reluBiasGradKernelName } from './adapters';
+import {
+  bceGradKernelName,
+  bceKernelName,
+  biasActivationKernelName,
+  convKernelName,
+  denseKernelName,
+  gaussianKlGradKernelName,
+  gaussianKlKernelName,
+  reluBiasGradKernelName,
+  reparameterizeGradKernelName,
+  reparameterizeKernelName,
+} from './adapters';
 
 /**
  * Fused layer ops of the `native` backend, each one kernel forward and as few as it takes backward,
@@ -13,6 +24,10 @@ import { bceGradKernelName, bceKernelName, biasActivationKernelName, convKernelN
  *   call each way.
  * - `nativeBceWithLogits`: the binary cross-entropy with logits summed per row, one call forward
  *   and one backward (TF.js: relu, mul, sub, abs, neg, exp, log1p, add, sum and their gradients).
+ *
+ * - `nativeGaussianKl` and `nativeReparameterize`: a VAE's closed-form KL term per row and its
+ *   reparameterised sample, one call each way where TF.js ran seven and four small kernels (on
+ *   [batch, latent] tensors, where the calls, not the arithmetic, cost the time).
  *
  * Each returns null where the current backend has no such kernel (every backend but `native`):
  * the caller then runs the TF.js composition, which gives the same values.
@@ -69,7 +84,28 @@ export function registerFusedGradients(): void {
     gradFunc: (dy, saved, attrs) => {
       const [y] = saved;
       const [g, db] = maskedGradient(dy as tf.Tensor, y, (attrs as { activation: string }).activation);
-      return { x: () => g, bias: () => db };
+      // A linear layer's g is dy itself: hand the tape a new tensor object (sharing the data).
+      return { x: () => (g === dy ? tf.clone(g) : g), bias: () => db };
+    },
+  });
+  tf.registerGradient({
+    kernelName: gaussianKlKernelName,
+    inputsToSave: ['mean', 'logVar'],
+    gradFunc: (dy, saved) => {
+      const [mean, logVar] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const [dMean, dLogVar] = tf.engine().runKernel(gaussianKlGradKernelName, { dy: dy as tf.Tensor, mean, logVar }, {}) as [tf.Tensor2D, tf.Tensor2D];
+      return { mean: () => dMean, logVar: () => dLogVar };
+    },
+  });
+  tf.registerGradient({
+    kernelName: reparameterizeKernelName,
+    inputsToSave: ['logVar', 'eps'],
+    gradFunc: (dy, saved) => {
+      const [logVar, eps] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dz = dy as tf.Tensor2D;
+      const [dLogVar, dEps] = tf.engine().runKernel(reparameterizeGradKernelName, { dz, logVar, eps }, {}) as [tf.Tensor2D, tf.Tensor2D];
+      // A new tensor object for mean (sharing dz's data): the tape may dispose what it is given.
+      return { mean: () => tf.clone(dz), logVar: () => dLogVar, eps: () => dEps };
     },
   });
   tf.registerGradient({
@@ -111,4 +147,16 @@ export function nativeBiasActivation<T extends tf.Tensor>(x: T, bias: tf.Tensor1
 export function nativeBceWithLogits(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D | null {
   if (!hasKernel(bceKernelName)) return null;
   return tf.engine().runKernel(bceKernelName, { logits, x: x.dtype === 'float32' ? x : tf.cast(x, 'float32') }, {}) as tf.Tensor1D;
+}
+
+/** KL(N(mean, exp(logVar)) || N(0, I)) of each row, `[batch]`, as one native kernel; null where the backend has none. */
+export function nativeGaussianKl(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D | null {
+  if (!hasKernel(gaussianKlKernelName) || mean.dtype !== 'float32' || logVar.dtype !== 'float32') return null;
+  return tf.engine().runKernel(gaussianKlKernelName, { mean, logVar }, {}) as tf.Tensor1D;
+}
+
+/** `mean + exp(logVar / 2) * eps` as one native kernel; null where the backend has none. */
+export function nativeReparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor2D | null {
+  if (!hasKernel(reparameterizeKernelName) || [mean, logVar, eps].some((t) => t.dtype !== 'float32')) return null;
+  return tf.engine().runKernel(reparameterizeKernelName, { mean, logVar, eps }, {}) as tf.Tensor2D;
 }
