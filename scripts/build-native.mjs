@@ -102,7 +102,7 @@ function buildWithOrWithoutDnnl(cxx, includes, log) {
       if (result.ok) return result;
       last = result;
     }
-    if (last !== null && missingDnnl(last.output) && !missingBlas(last.output) && aptInstallDnnl(log)) {
+    if (last !== null && missingDnnl(last.output) && !missingBlas(last.output) && aptInstallMissing(log, 'oneDNN', 'libdnnl-dev')) {
       const result = tryBuild(cxx, includes, dnnlFlagSets()[0]);
       if (result.ok) return result;
       last = result;
@@ -118,19 +118,12 @@ function missingBlas(output) {
   return /cblas\.h: No such file|cannot find -lopenblas|library not found for -lopenblas|'cblas\.h' file not found/.test(output);
 }
 
-function aptInstallDnnl(log) {
+/** Installs Debian's `pkg` (for `what`, which is missing) with apt-get where the set-up may; whether it did. */
+function aptInstallMissing(log, what, pkg) {
   if (!aptAllowed()) return false;
-  log('oneDNN is missing: installing Debian\'s libdnnl-dev with apt-get (as root; REPLEARN_NO_APT=1 stops this)');
-  const { ok, failure } = aptInstall(['libdnnl-dev']);
-  if (!ok) log(`apt-get could not install libdnnl-dev: ${failure}`);
-  return ok;
-}
-
-function aptInstallOpenBlas(log) {
-  if (!aptAllowed()) return false;
-  log('OpenBLAS is missing: installing Debian\'s libopenblas-dev with apt-get (as root; REPLEARN_NO_APT=1 stops this)');
-  const { ok, failure } = aptInstall(['libopenblas-dev']);
-  if (!ok) log(`apt-get could not install libopenblas-dev: ${failure}`);
+  log(`${what} is missing: installing Debian's ${pkg} with apt-get (as root; REPLEARN_NO_APT=1 stops this)`);
+  const { ok, failure } = aptInstall([pkg]);
+  if (!ok) log(`apt-get could not install ${pkg}: ${failure}`);
   return ok;
 }
 
@@ -162,7 +155,7 @@ export function ensureNative(log = (m) => console.log(`[native] ${m}`)) {
   fs.rmSync(nativeOutput, { force: true });
   const started = Date.now();
   let result = buildWithOrWithoutDnnl(cxx, [includes[0]], log);
-  if (!result.ok && missingBlas(result.output) && aptInstallOpenBlas(log)) result = buildWithOrWithoutDnnl(cxx, [includes[0]], log);
+  if (!result.ok && missingBlas(result.output) && aptInstallMissing(log, 'OpenBLAS', 'libopenblas-dev')) result = buildWithOrWithoutDnnl(cxx, [includes[0]], log);
   if (!result.ok) {
     const why = missingBlas(result.output)
       ? 'OpenBLAS was not found (Debian/Ubuntu: apt-get install libopenblas-dev; Fedora: dnf install openblas-devel; macOS: brew install openblas)'

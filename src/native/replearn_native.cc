@@ -571,8 +571,8 @@ std::map<ConvKey, std::unique_ptr<DnnlPlan>> dnnlPlans;
 // (in + padL + padR - extent) / stride + 1 == out.
 int64_t farPadding(int64_t in, int64_t out, int64_t k, int64_t dilation, int64_t stride, int64_t near) { return (out - 1) * stride + (k - 1) * dilation + 1 - in - near; }
 
-DnnlPlan* dnnlPlan(const Conv& v, int pass) {
-  const ConvKey key = keyOf(v, pass);
+// The plan of `v`'s pass `pass`, whose key is `key` (keyOf(v, pass)), made on first use.
+DnnlPlan* dnnlPlan(const ConvKey& key, const Conv& v, int pass) {
   auto found = dnnlPlans.find(key);
   if (found != dnnlPlans.end()) return found->second.get();
   const int64_t padB = farPadding(v.h, v.oh, v.kh, v.dh, v.sh, v.padT), padR = farPadding(v.w, v.ow, v.kw, v.dw, v.sw, v.padL);
@@ -594,10 +594,14 @@ DnnlPlan* dnnlPlan(const Conv& v, int pass) {
 #else
   const dnnl::convolution_forward::primitive_desc forward(dnnl::convolution_forward::desc(prop, alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr, dnnlEngine());
 #endif
+  // What the plan keeps of a pass's primitive descriptor: its filter format, scratchpad and primitive.
+  auto keep = [&](const auto& descriptor, const memory::desc& weights, dnnl::primitive primitive) {
+    plan->weights = weights;
+    plan->scratchpadDesc = descriptor.scratchpad_desc();
+    plan->primitive = primitive;
+  };
   if (pass == kForward) {
-    plan->weights = forward.weights_desc();
-    plan->scratchpadDesc = forward.scratchpad_desc();
-    plan->primitive = dnnl::convolution_forward(forward);
+    keep(forward, forward.weights_desc(), dnnl::convolution_forward(forward));
   } else if (pass == kBackwardData) {
 #if DNNL_VERSION_MAJOR >= 3
     const dnnl::convolution_backward_data::primitive_desc backward(dnnlEngine(), alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2, forward, attr);
@@ -605,9 +609,7 @@ DnnlPlan* dnnlPlan(const Conv& v, int pass) {
     const dnnl::convolution_backward_data::primitive_desc backward(dnnl::convolution_backward_data::desc(alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr,
                                                                    dnnlEngine(), forward);
 #endif
-    plan->weights = backward.weights_desc();
-    plan->scratchpadDesc = backward.scratchpad_desc();
-    plan->primitive = dnnl::convolution_backward_data(backward);
+    keep(backward, backward.weights_desc(), dnnl::convolution_backward_data(backward));
   } else {
 #if DNNL_VERSION_MAJOR >= 3
     const dnnl::convolution_backward_weights::primitive_desc backward(dnnlEngine(), alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2, forward, attr);
@@ -615,9 +617,7 @@ DnnlPlan* dnnlPlan(const Conv& v, int pass) {
     const dnnl::convolution_backward_weights::primitive_desc backward(dnnl::convolution_backward_weights::desc(alg, plan->src, anyWeights, plan->dst, strides, dilation, padL, padR2), attr,
                                                                       dnnlEngine(), forward);
 #endif
-    plan->weights = backward.diff_weights_desc();
-    plan->scratchpadDesc = backward.scratchpad_desc();
-    plan->primitive = dnnl::convolution_backward_weights(backward);
+    keep(backward, backward.diff_weights_desc(), dnnl::convolution_backward_weights(backward));
   }
   plan->needsReorder = plan->weights != plan->userWeights;
   if (plan->needsReorder) {
@@ -668,11 +668,12 @@ void convolve(const Conv& v, int pass, const float* a, const float* b, float* ou
 #ifdef REPLEARN_DNNL
   if (convMode == kIm2col) return im2col();
   // A shape oneDNN cannot run (it records why) takes today's way in every mode.
-  Choice& choice = convChoices[keyOf(v, pass)];
+  const ConvKey key = keyOf(v, pass);
+  Choice& choice = convChoices[key];
   if (choice.oneDnnFailed) return im2col();
   DnnlPlan* plan = nullptr;
   try {
-    plan = dnnlPlan(v, pass);
+    plan = dnnlPlan(key, v, pass);
   } catch (const std::exception& e) {
     choice.oneDnnFailed = true;
     choice.why = e.what();
