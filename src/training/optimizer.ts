@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamKernelName } from '../kernels/native-kernels';
+import { nativeAdam } from '../kernels/native/fused-ops';
 import type { NamedVariable } from '../nn/params';
 
 /** Optimisers the trainer offers. */
@@ -140,22 +140,22 @@ export class Optimizer {
     // Bias corrections are computed on the host from the exact step count, so a restored step
     // gives the same numbers as an uninterrupted run.
     const adamBase = (baseRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
-    // The native backend has Adam as one kernel: one pass and three outputs per variable instead
-    // of about a dozen kernels, each allocating its result.
-    const fusedAdam = name === 'adam' && tf.getKernel(adamKernelName, tf.getBackend()) !== undefined;
+    // The native backend runs Adam for every variable in one kernel call, in place, instead of
+    // about a dozen kernels per variable, each allocating its result.
+    if (name === 'adam') {
+      const updates = this.slots.flatMap(({ variable, state, scale }) => {
+        const gradient = grads[variable.name];
+        return gradient === undefined ? [] : [{ variable, m: state.m, v: state.v, gradient, rate: adamBase * scale }];
+      });
+      if (nativeAdam(updates, beta1, beta2, epsilon)) return;
+    }
     tf.tidy(() => {
       for (const { variable, state, scale } of this.slots) {
         const g = grads[variable.name];
         if (g === undefined) continue;
         const learningRate = baseRate * scale;
         const adamRate = adamBase * scale;
-        if (name === 'adam' && fusedAdam) {
-          const inputs = { variable, m: state.m, v: state.v, gradient: g };
-          const [w, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate: adamRate, beta1, beta2, epsilon }) as tf.Tensor[];
-          state.m.assign(m);
-          state.v.assign(v);
-          variable.assign(w);
-        } else if (name === 'adam') {
+        if (name === 'adam') {
           const m = state.m.mul(beta1).add(g.mul(1 - beta1));
           const v = state.v.mul(beta2).add(g.square().mul(1 - beta2));
           state.m.assign(m);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { checkClose } from '../../src/core/assert';
 import { assertGradientsMatchCpu, convCases, notebookModels, on, values, type ConvCase } from '../support/backend-compare';
-import { adamKernelName, nativeKernelNames } from '../../src/kernels/native/adapters';
+import { adamInPlaceKernelName, adamKernelName, nativeKernelNames } from '../../src/kernels/native/adapters';
 import { loadNativeAddon, nativeAddonPath, nativeConvolutionMode, nativeThreads, openblasCoreType, requireNativeAddon } from '../../src/kernels/native/load';
 import { registerNativeBackend } from '../../src/kernels/native/register';
 import { addonFunctions, addonSignatures, bindAddon, type AddonParams, type ConvolutionMode, type NativeAddon } from '../../src/kernels/native/signatures';
@@ -276,6 +276,59 @@ describe('native max pooling, sums and Adam against cpu', { skip }, () => {
     await tf.setBackend('native');
     assert.ok(tf.getKernel(adamKernelName, 'native') !== undefined, 'native registers the fused Adam kernel');
     await agree('adam', run, 1e-5);
+  });
+
+  it('Adam updates unshared variables in place in one call, and a variable that shares its data into new buffers', async () => {
+    await tf.setBackend('native');
+    const shapes = [[7, 3], [5], [2, 2, 3]];
+    const kept = tf.tensor(values(5, 41), [5]);
+    // v0 and v2 own their data; v1 shares it with `kept`, which must keep its values.
+    const variables = shapes.map((s, i) => ({ name: `w${i}`, variable: i === 1 ? tf.variable(kept) : tf.tidy(() => tf.variable(tf.tensor(values(size(s), 40 + i), s))) }));
+    const before = variables.map(({ variable }) => variable.dataSync().slice());
+    const optimizer = new Optimizer(variables, { name: 'adam', learningRate: 0.01 });
+    const grads = Object.fromEntries(variables.map(({ variable }, i) => [variable.name, tf.tensor(values(size(shapes[i]), 50 + i), shapes[i])]));
+    const numTensors = tf.memory().numTensors;
+    const profile = await tf.profile(() => optimizer.apply(grads));
+    const names = profile.kernels.map((k) => k.name);
+    assert.deepEqual(names.filter((n) => n === adamInPlaceKernelName).length, 1, 'one in-place call for the unshared variables');
+    assert.deepEqual(names.filter((n) => n === adamKernelName).length, 1, 'the shared variable through the per-variable kernel');
+    assert.equal(tf.memory().numTensors, numTensors, 'no tensor leaked');
+    assert.deepEqual(Array.from(kept.dataSync()), Array.from(before[1]), 'the tensor that shared its data with a variable kept its values');
+    // Adam's first step moves every element by about the rate (m / sqrt(v) = sign(g) at step 1).
+    for (const [i, { variable }] of variables.entries()) {
+      const after = variable.dataSync(), g = grads[variable.name].dataSync();
+      for (let j = 0; j < after.length; j++) assert.ok(Math.abs(after[j] - (before[i][j] - 0.01 * Math.sign(g[j]))) < 1e-6, `w${i}[${j}] moved by the rate against its gradient`);
+    }
+    // Now v1 owns its data too: the next step is one in-place call for all three.
+    const second = await tf.profile(() => optimizer.apply(grads));
+    assert.deepEqual(second.kernels.map((k) => k.name), [adamInPlaceKernelName]);
+    tf.dispose([kept, ...Object.values(grads)]);
+    optimizer.dispose();
+    for (const v of variables) v.variable.dispose();
+  });
+
+  it('the in-place Adam kernel refuses shared data, a missing input and a wrong size, writing nothing', async () => {
+    await tf.setBackend('native');
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, 3])));
+    const m = tf.tidy(() => tf.variable(tf.zeros([3])));
+    const v = tf.tidy(() => tf.variable(tf.zeros([3])));
+    const g = tf.tensor1d([1, 1, 1]);
+    const attrs = { rates: [0.1], beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const run = (inputs: Record<string, tf.Tensor>, a: tf.NamedAttrMap = attrs) => () => tf.engine().runKernel(adamInPlaceKernelName, inputs, a);
+    const shared = tf.clone(w);
+    assert.throws(run({ variable0: w, m0: m, v0: v, gradient0: g }), /ReplearnAdamInPlace: variable0 shares its data with another tensor, so it cannot be written in place/);
+    shared.dispose();
+    assert.throws(run({ variable0: w, m0: m, v0: v }), /ReplearnAdamInPlace: input gradient0 is missing \(1 rates given\)/);
+    assert.throws(run({ variable0: w, m0: m, v0: v, gradient0: tf.tensor1d([1, 1]) }), /ReplearnAdamInPlace: gradient0 must be float32 with 3 elements, like variable0/);
+    assert.throws(run({ variable0: w, m0: m, v0: v, gradient0: g, extra: g }), /ReplearnAdamInPlace: 5 inputs for 1 rates \(four per variable\)/);
+    assert.deepEqual(Array.from(w.dataSync()), [1, 2, 3], 'nothing was written');
+    run({ variable0: w, m0: m, v0: v, gradient0: g })();
+    // The kernel's rate has no bias correction (the Optimizer folds it in): from m = v = 0 and g = 1,
+    // m = 0.1, v = 0.001, and each element moves by 0.1 * 0.1 / sqrt(0.001).
+    const step = (0.1 * 0.1) / Math.sqrt(0.001);
+    assert.ok(Array.from(w.dataSync()).every((x, i) => Math.abs(x - (i + 1 - step)) < 1e-5), `a valid call moves each element by ${step}: ${w.dataSync()}`);
+    assert.ok(Array.from(m.dataSync()).every((x) => Math.abs(x - 0.1) < 1e-7) && Array.from(v.dataSync()).every((x) => Math.abs(x - 0.001) < 1e-7), 'the moments were written in place');
+    tf.dispose([w, m, v, g]);
   });
 });
 

@@ -20,6 +20,7 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(dataId: object): boolean;
   incRef(dataId: object): void;
+  refCount(dataId: object): number;
 }
 
 /** A native kernel function: its outputs, or null where the wasm kernel must run instead. */
@@ -27,6 +28,13 @@ export type NativeKernel = (args: KernelArgs, backend: WasmBackend) => TensorInf
 
 /** Name of the fused Adam kernel the native backend registers (see Optimizer). */
 export const adamKernelName = 'ReplearnAdam';
+
+/**
+ * Name of the kernel that runs Adam on many variables in one call, writing the variables and their
+ * moments in place (see `nativeAdam`): inputs `variable<i>`, `m<i>`, `v<i>`, `gradient<i>` for
+ * i = 0..count-1, attributes `rates` (one per variable), `beta1`, `beta2`, `epsilon`; no outputs.
+ */
+export const adamInPlaceKernelName = 'ReplearnAdamInPlace';
 
 /** Name of the dense-layer kernel (x W + b, then linear or ReLU) whose gradient is `reluBiasGradKernelName` and two products. */
 export const denseKernelName = 'ReplearnDense';
@@ -337,6 +345,48 @@ function adam(addon: NativeAddon): NativeKernel {
   };
 }
 
+function adamInPlace(addon: NativeAddon): NativeKernel {
+  return ({ inputs, attrs }, backend) => {
+    const { rates, beta1, beta2, epsilon } = (attrs ?? {}) as { rates?: number[]; beta1: number; beta2: number; epsilon: number };
+    if (!Array.isArray(rates)) throw new Error(`${adamInPlaceKernelName}: the attribute rates must be an array, one rate per variable`);
+    const named = inputs as Record<string, TensorInfo | undefined>;
+    // Everything is checked before anything is written: a refused call changes nothing.
+    const updates = rates.map((rate, i) => {
+      const [variable, m, v, gradient] = ['variable', 'm', 'v', 'gradient'].map((name) => {
+        const t = named[`${name}${i}`];
+        if (t === undefined) throw new Error(`${adamInPlaceKernelName}: input ${name}${i} is missing (${rates.length} rates given)`);
+        return t;
+      });
+      const n = size(variable.shape);
+      for (const [name, t] of Object.entries({ variable, m, v, gradient })) {
+        if (t.dtype !== 'float32' || size(t.shape) !== n) throw new Error(`${adamInPlaceKernelName}: ${name}${i} must be float32 with ${n} elements, like variable${i}`);
+      }
+      for (const [name, t] of Object.entries({ variable, m, v })) {
+        if (backend.refCount(t.dataId) !== 1) throw new Error(`${adamInPlaceKernelName}: ${name}${i} shares its data with another tensor, so it cannot be written in place`);
+      }
+      return { n, rate, offsets: [variable, m, v, gradient].map((t) => offsetOf(backend, t)) };
+    });
+    if (Object.keys(named).length !== 4 * rates.length) throw new Error(`${adamInPlaceKernelName}: ${Object.keys(named).length} inputs for ${rates.length} rates (four per variable)`);
+    for (const { n, rate, offsets: [variable, m, v, gradient] } of updates) {
+      addon.adam(backend.wasm.HEAPU8, {
+        variableOffset: variable,
+        mOffset: m,
+        vOffset: v,
+        gradientOffset: gradient,
+        newVariableOffset: variable,
+        newMOffset: m,
+        newVOffset: v,
+        size: n,
+        rate,
+        beta1,
+        beta2,
+        epsilon,
+      });
+    }
+    return [];
+  };
+}
+
 /** `ReplearnDense`: inputs x [B, K], weight [K, N], bias [N]; attribute activation 'linear' | 'relu'. */
 function dense(addon: NativeAddon): NativeKernel {
   const product = matMul(addon, true);
@@ -536,6 +586,7 @@ export const nativeKernelTable: Readonly<Record<string, (addon: NativeAddon) => 
   MaxPoolGrad: maxPoolGrad,
   Sum: sum,
   [adamKernelName]: adam,
+  [adamInPlaceKernelName]: adamInPlace,
   [denseKernelName]: dense,
   [reluBiasGradKernelName]: reluBiasGrad,
   [convKernelName]: convLayer,

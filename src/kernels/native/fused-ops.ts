@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  adamInPlaceKernelName,
+  adamKernelName,
   bceGradKernelName,
   bceKernelName,
   biasActivationKernelName,
@@ -28,6 +30,9 @@ import {
  * - `nativeGaussianKl` and `nativeReparameterize`: a VAE's closed-form KL term per row and its
  *   reparameterised sample, one call each way where TF.js ran seven and four small kernels (on
  *   [batch, latent] tensors, where the calls, not the arithmetic, cost the time).
+ *
+ * - `nativeAdam`: the optimizer's Adam step for every variable in one call, in place, where TF.js
+ *   ran a dozen kernels per variable and each allocated its result.
  *
  * Each returns null where the current backend has no such kernel (every backend but `native`):
  * the caller then runs the TF.js composition, which gives the same values.
@@ -159,4 +164,47 @@ export function nativeGaussianKl(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Ten
 export function nativeReparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor2D | null {
   if (!hasKernel(reparameterizeKernelName) || [mean, logVar, eps].some((t) => t.dtype !== 'float32')) return null;
   return tf.engine().runKernel(reparameterizeKernelName, { mean, logVar, eps }, {}) as tf.Tensor2D;
+}
+
+/** One variable's Adam update: the variable, its two moments, its gradient and its rate (bias corrections included). */
+export interface AdamUpdate {
+  variable: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  gradient: tf.Tensor;
+  rate: number;
+}
+
+/**
+ * Adam on the `native` backend, as the Optimizer computes it. The variables whose data and moments
+ * no other tensor shares (the usual case) are updated in place, all in one kernel call: no new
+ * buffers and one pass over memory. A variable that shares its data (`tf.variable(t)` with `t`
+ * still alive, a clone that shares) goes through the per-variable kernel into new buffers, so
+ * the other tensor keeps its values. Returns false, doing nothing, where the backend has neither kernel.
+ */
+export function nativeAdam(updates: readonly AdamUpdate[], beta1: number, beta2: number, epsilon: number): boolean {
+  if (!hasKernel(adamInPlaceKernelName) || !hasKernel(adamKernelName)) return false;
+  const backend = tf.backend();
+  const alone = (t: tf.Tensor) => t.dtype === 'float32' && backend.refCount(t.dataId) === 1;
+  const inPlace: AdamUpdate[] = [];
+  for (const u of updates) {
+    const n = u.variable.size;
+    if ([u.variable, u.m, u.v].every(alone) && u.gradient.dtype === 'float32' && u.gradient.size === n && u.m.size === n && u.v.size === n) {
+      inPlace.push(u);
+      continue;
+    }
+    tf.tidy(() => {
+      const inputs = { variable: u.variable, m: u.m, v: u.v, gradient: u.gradient };
+      const [w, m, v] = tf.engine().runKernel(adamKernelName, inputs, { rate: u.rate, beta1, beta2, epsilon }) as tf.Tensor[];
+      u.m.assign(m);
+      u.v.assign(v);
+      u.variable.assign(w);
+    });
+  }
+  if (inPlace.length > 0) {
+    const inputs: Record<string, tf.Tensor> = {};
+    inPlace.forEach((u, i) => Object.assign(inputs, { [`variable${i}`]: u.variable, [`m${i}`]: u.m, [`v${i}`]: u.v, [`gradient${i}`]: u.gradient }));
+    tf.engine().runKernel(adamInPlaceKernelName, inputs, { rates: inPlace.map((u) => u.rate), beta1, beta2, epsilon });
+  }
+  return true;
 }

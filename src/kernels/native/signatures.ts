@@ -113,7 +113,7 @@ export const addonSignatures = {
     ['inner', 'int'],
     ['leading', 'flag'],
   ],
-  /** One Adam step of `size` elements into new buffers (see Optimizer). */
+  /** One Adam step of `size` elements, into new buffers or in place (the new offsets equal to the old; see Optimizer). */
   adam: [
     ['variableOffset', 'int'],
     ['mOffset', 'int'],
