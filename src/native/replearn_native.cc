@@ -83,6 +83,13 @@ void forParts(int64_t n, int64_t parallelAt, F f) {
   runPart(f, 0, n);
 }
 
+// forParts over the rows of a rows x cols matrix: one part per thread once it has
+// kParallelElements elements.
+template <typename F>
+void forRows(int64_t rows, int64_t cols, F f) {
+  forParts(rows, cols > 0 ? kParallelElements / cols : rows + 1, f);
+}
+
 // exp(x) for x <= 0 (0 below about -87.3): Cody-Waite reduction by ln 2 and a degree-7 Taylor
 // polynomial, in plain arithmetic so that loops over it vectorise. Worst relative error 7.6e-8
 // over [-87, 0] against double-precision exp (measured).
@@ -254,6 +261,13 @@ void nonNegative(int64_t v, const char* what) {
   if (v < 0) throw JsError(std::string(what) + " must not be negative, got " + std::to_string(v));
 }
 
+// Parameter i of a call read as a count: an integer, not negative.
+int64_t count(const Args& a, size_t i, const char* what) {
+  const int64_t v = a.integer(i);
+  nonNegative(v, what);
+  return v;
+}
+
 // Activation codes shared with nativeActivationCodes in src/kernels/native/signatures.ts.
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
 
@@ -271,7 +285,7 @@ inline float activate(float v, int act, float alpha) {
 // rows x cols, row-major: adds bias (length cols, or 1 when biasScalar) and applies the activation.
 void epilogue(float* y, int64_t rows, int64_t cols, const float* bias, bool biasScalar, int act, float alpha) {
   if (bias == nullptr && act == kLinear) return;
-  forParts(rows, cols > 0 ? kParallelElements / cols : rows + 1, [&](int64_t begin, int64_t end) {
+  forRows(rows, cols, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
       float* row = y + r * cols;
       if (bias != nullptr) {
@@ -957,9 +971,8 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 napi_value SumRows(napi_env env, napi_callback_info info) {
   return Guard(env, "sum", [&] {
     Args a(env, info, kSumRows);
-    const int64_t outer = a.integer(PARAM(kSumRows, "outer")), inner = a.integer(PARAM(kSumRows, "inner")), leading = a.integer(PARAM(kSumRows, "leading"));
-    nonNegative(outer, "outer size");
-    nonNegative(inner, "inner size");
+    const int64_t outer = count(a, PARAM(kSumRows, "outer"), "outer size"), inner = count(a, PARAM(kSumRows, "inner"), "inner size");
+    const int64_t leading = a.integer(PARAM(kSumRows, "leading"));
     const float* x = a.span(a.integer(PARAM(kSumRows, "xOffset")), outer * inner, "x");
     float* y = a.span(a.integer(PARAM(kSumRows, "outOffset")), leading ? inner : outer, "y");
     if (leading) {
@@ -987,8 +1000,7 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
 napi_value Adam(napi_env env, napi_callback_info info) {
   return Guard(env, "adam", [&] {
     Args a(env, info, kAdam);
-    const int64_t n = a.integer(PARAM(kAdam, "size"));
-    nonNegative(n, "size");
+    const int64_t n = count(a, PARAM(kAdam, "size"), "size");
     const float* var = a.span(a.integer(PARAM(kAdam, "variableOffset")), n, "variable");
     const float* m = a.span(a.integer(PARAM(kAdam, "mOffset")), n, "m");
     const float* v = a.span(a.integer(PARAM(kAdam, "vOffset")), n, "v");
@@ -1020,9 +1032,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 napi_value ReluBiasGrad(napi_env env, napi_callback_info info) {
   return Guard(env, "reluBiasGrad", [&] {
     Args a(env, info, kReluBiasGrad);
-    const int64_t rows = a.integer(PARAM(kReluBiasGrad, "rows")), cols = a.integer(PARAM(kReluBiasGrad, "cols"));
-    nonNegative(rows, "rows");
-    nonNegative(cols, "cols");
+    const int64_t rows = count(a, PARAM(kReluBiasGrad, "rows"), "rows"), cols = count(a, PARAM(kReluBiasGrad, "cols"), "cols");
     const float* dy = a.span(a.integer(PARAM(kReluBiasGrad, "dyOffset")), rows * cols, "dy");
     const float* y = a.span(a.integer(PARAM(kReluBiasGrad, "yOffset")), rows * cols, "y");
     float* g = a.span(a.integer(PARAM(kReluBiasGrad, "gOffset")), rows * cols, "g");
@@ -1046,9 +1056,7 @@ napi_value ReluBiasGrad(napi_env env, napi_callback_info info) {
 napi_value BiasActivation(napi_env env, napi_callback_info info) {
   return Guard(env, "biasActivation", [&] {
     Args a(env, info, kBiasActivation);
-    const int64_t rows = a.integer(PARAM(kBiasActivation, "rows")), cols = a.integer(PARAM(kBiasActivation, "cols"));
-    nonNegative(rows, "rows");
-    nonNegative(cols, "cols");
+    const int64_t rows = count(a, PARAM(kBiasActivation, "rows"), "rows"), cols = count(a, PARAM(kBiasActivation, "cols"), "cols");
     const float* x = a.span(a.integer(PARAM(kBiasActivation, "xOffset")), rows * cols, "x");
     const float* bias = a.span(a.integer(PARAM(kBiasActivation, "biasOffset")), cols, "bias");
     float* out = a.span(a.integer(PARAM(kBiasActivation, "outOffset")), rows * cols, "out");
@@ -1062,13 +1070,11 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
 napi_value Bce(napi_env env, napi_callback_info info) {
   return Guard(env, "bce", [&] {
     Args a(env, info, kBce);
-    const int64_t rows = a.integer(PARAM(kBce, "rows")), cols = a.integer(PARAM(kBce, "cols"));
-    nonNegative(rows, "rows");
-    nonNegative(cols, "cols");
+    const int64_t rows = count(a, PARAM(kBce, "rows"), "rows"), cols = count(a, PARAM(kBce, "cols"), "cols");
     const float* l = a.span(a.integer(PARAM(kBce, "logitsOffset")), rows * cols, "logits");
     const float* x = a.span(a.integer(PARAM(kBce, "xOffset")), rows * cols, "x");
     float* out = a.span(a.integer(PARAM(kBce, "outOffset")), rows, "out");
-    forParts(rows, cols > 0 ? kParallelElements / cols : rows + 1, [&](int64_t begin, int64_t end) {
+    forRows(rows, cols, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; r++) {
         const float* lr = l + r * cols;
         const float* xr = x + r * cols;
@@ -1088,14 +1094,12 @@ napi_value Bce(napi_env env, napi_callback_info info) {
 napi_value BceGrad(napi_env env, napi_callback_info info) {
   return Guard(env, "bceGrad", [&] {
     Args a(env, info, kBceGrad);
-    const int64_t rows = a.integer(PARAM(kBceGrad, "rows")), cols = a.integer(PARAM(kBceGrad, "cols"));
-    nonNegative(rows, "rows");
-    nonNegative(cols, "cols");
+    const int64_t rows = count(a, PARAM(kBceGrad, "rows"), "rows"), cols = count(a, PARAM(kBceGrad, "cols"), "cols");
     const float* dy = a.span(a.integer(PARAM(kBceGrad, "dyOffset")), rows, "dy");
     const float* l = a.span(a.integer(PARAM(kBceGrad, "logitsOffset")), rows * cols, "logits");
     const float* x = a.span(a.integer(PARAM(kBceGrad, "xOffset")), rows * cols, "x");
     float* dl = a.span(a.integer(PARAM(kBceGrad, "dLogitsOffset")), rows * cols, "dLogits");
-    forParts(rows, cols > 0 ? kParallelElements / cols : rows + 1, [&](int64_t begin, int64_t end) {
+    forRows(rows, cols, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; r++) {
         const float d = dy[r];
         const float* lr = l + r * cols;

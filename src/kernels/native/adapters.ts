@@ -318,36 +318,37 @@ function sum(addon: NativeAddon): NativeKernel {
   };
 }
 
+/** Adam's constants, as both Adam kernels take them. */
+type AdamAttrs = { beta1: number; beta2: number; epsilon: number };
+
+/**
+ * One Adam step of `n` elements on the heap, from the variable, m, v and gradient at `from` into
+ * the variable, m and v at `to` (the same offsets as `from` for an update in place).
+ */
+function adamStep(addon: NativeAddon, backend: WasmBackend, from: number[], to: number[], n: number, rate: number, { beta1, beta2, epsilon }: AdamAttrs): void {
+  const [variableOffset, mOffset, vOffset, gradientOffset] = from;
+  const [newVariableOffset, newMOffset, newVOffset] = to;
+  addon.adam(backend.wasm.HEAPU8, { variableOffset, mOffset, vOffset, gradientOffset, newVariableOffset, newMOffset, newVOffset, size: n, rate, beta1, beta2, epsilon });
+}
+
 function adam(addon: NativeAddon): NativeKernel {
   return ({ inputs, attrs }, backend) => {
     const { variable, m, v, gradient } = inputs as Record<string, TensorInfo>;
-    const { rate, beta1, beta2, epsilon } = (attrs ?? {}) as Record<string, number>;
+    const { rate, ...constants } = (attrs ?? {}) as { rate: number } & AdamAttrs;
     const n = size(variable.shape);
     for (const [name, t] of Object.entries({ m, v, gradient })) {
       if (t.dtype !== 'float32' || size(t.shape) !== n) throw new Error(`${adamKernelName}: ${name} must be float32 with ${n} elements, like the variable`);
     }
-    const [newVariable, newM, newV] = [variable, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
-    addon.adam(backend.wasm.HEAPU8, {
-      variableOffset: offsetOf(backend, variable),
-      mOffset: offsetOf(backend, m),
-      vOffset: offsetOf(backend, v),
-      gradientOffset: offsetOf(backend, gradient),
-      newVariableOffset: offsetOf(backend, newVariable),
-      newMOffset: offsetOf(backend, newM),
-      newVOffset: offsetOf(backend, newV),
-      size: n,
-      rate,
-      beta1,
-      beta2,
-      epsilon,
-    });
-    return [newVariable, newM, newV];
+    const outputs = [variable, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+    const offsets = (ts: TensorInfo[]) => ts.map((t) => offsetOf(backend, t));
+    adamStep(addon, backend, offsets([variable, m, v, gradient]), offsets(outputs), n, rate, constants);
+    return outputs;
   };
 }
 
 function adamInPlace(addon: NativeAddon): NativeKernel {
   return ({ inputs, attrs }, backend) => {
-    const { rates, beta1, beta2, epsilon } = (attrs ?? {}) as { rates?: number[]; beta1: number; beta2: number; epsilon: number };
+    const { rates, ...constants } = (attrs ?? {}) as { rates?: number[] } & AdamAttrs;
     if (!Array.isArray(rates)) throw new Error(`${adamInPlaceKernelName}: the attribute rates must be an array, one rate per variable`);
     const named = inputs as Record<string, TensorInfo | undefined>;
     // Everything is checked before anything is written: a refused call changes nothing.
@@ -367,22 +368,7 @@ function adamInPlace(addon: NativeAddon): NativeKernel {
       return { n, rate, offsets: [variable, m, v, gradient].map((t) => offsetOf(backend, t)) };
     });
     if (Object.keys(named).length !== 4 * rates.length) throw new Error(`${adamInPlaceKernelName}: ${Object.keys(named).length} inputs for ${rates.length} rates (four per variable)`);
-    for (const { n, rate, offsets: [variable, m, v, gradient] } of updates) {
-      addon.adam(backend.wasm.HEAPU8, {
-        variableOffset: variable,
-        mOffset: m,
-        vOffset: v,
-        gradientOffset: gradient,
-        newVariableOffset: variable,
-        newMOffset: m,
-        newVOffset: v,
-        size: n,
-        rate,
-        beta1,
-        beta2,
-        epsilon,
-      });
-    }
+    for (const { n, rate, offsets } of updates) adamStep(addon, backend, offsets, offsets, n, rate, constants);
     return [];
   };
 }

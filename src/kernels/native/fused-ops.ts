@@ -185,11 +185,11 @@ export interface AdamUpdate {
 export function nativeAdam(updates: readonly AdamUpdate[], beta1: number, beta2: number, epsilon: number): boolean {
   if (!hasKernel(adamInPlaceKernelName) || !hasKernel(adamKernelName)) return false;
   const backend = tf.backend();
-  const alone = (t: tf.Tensor) => t.dtype === 'float32' && backend.refCount(t.dataId) === 1;
+  // Only sharing decides the way: both kernels check dtypes and sizes themselves.
+  const alone = (t: tf.Tensor) => backend.refCount(t.dataId) === 1;
   const inPlace: AdamUpdate[] = [];
   for (const u of updates) {
-    const n = u.variable.size;
-    if ([u.variable, u.m, u.v].every(alone) && u.gradient.dtype === 'float32' && u.gradient.size === n && u.m.size === n && u.v.size === n) {
+    if ([u.variable, u.m, u.v].every(alone)) {
       inPlace.push(u);
       continue;
     }
